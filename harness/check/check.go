@@ -1,0 +1,65 @@
+// Package check proves the payment invariants over a recorded history, the
+// SUT's final orders and the provider's ledger. Each invariant lives in its
+// own file and has a hand-made violating history under testdata/.
+package check
+
+import (
+	"time"
+
+	"github.com/paychaos/paychaos/fakeprovider"
+	"github.com/paychaos/paychaos/harness/history"
+)
+
+// Result is an invariant's verdict.
+type Result string
+
+const (
+	Pass Result = "pass"
+	Fail Result = "fail"
+	Skip Result = "skip" // not applicable to this run
+)
+
+// Verdict is one invariant's judgement, with the evidence behind it.
+type Verdict struct {
+	Invariant string `json:"invariant"`
+	Result    Result `json:"result"`
+	Message   string `json:"message"`
+	// Orders, Ops and Ledger name the evidence: order ids, history op ids
+	// and ledger object ids (pi_…, ch_…, re_…, evt_…).
+	Orders []string `json:"orders,omitempty"`
+	Ops    []int    `json:"ops,omitempty"`
+	Ledger []string `json:"ledger,omitempty"`
+	// MoneyAtRisk is the sum, in minor units, of the amounts involved in
+	// the violation.
+	MoneyAtRisk int64 `json:"money_at_risk,omitempty"`
+}
+
+// Window places the fault and the settle period on the history's clock.
+type Window struct {
+	FaultStart time.Duration `json:"fault_start"`
+	FaultEnd   time.Duration `json:"fault_end"`
+	// SettleEnd is when the SUT was expected to have resolved every pending
+	// payment.
+	SettleEnd time.Duration `json:"settle_end"`
+}
+
+// Input is everything an invariant may look at.
+type Input struct {
+	History []history.Op          `json:"history"`
+	Orders  []history.Order       `json:"orders"` // the SUT's orders after settling
+	Ledger  fakeprovider.Snapshot `json:"ledger"`
+	Window  Window                `json:"window"`
+	// FailFastBudget is how long checkout may take while the provider is out.
+	FailFastBudget time.Duration `json:"fail_fast_budget,omitempty"`
+	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
+	Texts map[string]string `json:"texts,omitempty"`
+	// Secrets are values that must never appear in any output (the SUT's
+	// provider secret key, full card numbers used).
+	Secrets []string `json:"-"`
+}
+
+// Invariant is one property the system under test must keep.
+type Invariant interface {
+	Name() string
+	Check(in *Input) Verdict
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"time"
+
+	"github.com/paychaos/paychaos/harness/check"
+	"github.com/paychaos/paychaos/harness/history"
+)
+
+// ReportEntryName is the name under which a scenario attaches its Result
+// to Ginkgo's report; reports/ looks for it.
+const ReportEntryName = "paychaos.result"
+
+// Result is what one scenario run proved. It is plain data: attached to
+// Ginkgo's report, saved as JSON and read back by reports/.
+type Result struct {
+	Scenario string        `json:"scenario"`
+	Seed     int64         `json:"seed"`
+	Mode     string        `json:"mode"`
+	Target   string        `json:"target"`
+	Traffic  string        `json:"traffic"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration"`
+
+	Faults []FaultReport `json:"faults"`
+	// Window is the fault window and settle deadline on the history clock.
+	Window check.Window `json:"window"`
+	Phases []PhaseStats `json:"phases"`
+	// RecoveryTime is the time from the fault's recovery until the success
+	// rate was back at its baseline; -1 when it never came back.
+	RecoveryTime time.Duration   `json:"recovery_time"`
+	MoneyAtRisk  int64           `json:"money_at_risk"`
+	Verdicts     []check.Verdict `json:"verdicts"`
+	// Inconclusive is set when the run proved nothing, e.g. because the
+	// fault never acted. An inconclusive scenario is a failure.
+	Inconclusive string `json:"inconclusive,omitempty"`
+	// Timeline is every customer-facing operation, for charts.
+	Timeline []Point `json:"timeline"`
+	// Dir is where the run's history and ledger were saved, if anywhere.
+	Dir string `json:"dir,omitempty"`
+	// Reproduce is the command that re-runs this scenario with its seed.
+	Reproduce string `json:"reproduce,omitempty"`
+}
+
+// FaultReport says what a fault was, when it was on, and whether it acted.
+type FaultReport struct {
+	Name   string            `json:"name"`
+	Kind   string            `json:"kind"`
+	Params map[string]string `json:"params,omitempty"`
+	Start  time.Duration     `json:"start"`
+	End    time.Duration     `json:"end"`
+	Hits   int64             `json:"hits"`
+}
+
+// Fired reports whether the fault acted at least once.
+func (f FaultReport) Fired() bool { return f.Hits > 0 }
+
+// PhaseStats are the figures of one phase (before, during, after the fault).
+type PhaseStats struct {
+	Phase   history.Phase `json:"phase"`
+	OK      int           `json:"ok"`
+	Fail    int           `json:"fail"`
+	Unknown int           `json:"unknown"`
+	P50     time.Duration `json:"p50"`
+	P95     time.Duration `json:"p95"`
+	P99     time.Duration `json:"p99"`
+}
+
+// Total is the number of operations in the phase.
+func (p PhaseStats) Total() int { return p.OK + p.Fail + p.Unknown }
+
+// Point is one operation on the timeline chart.
+type Point struct {
+	At      time.Duration   `json:"at"`
+	Latency time.Duration   `json:"latency"`
+	Outcome history.Outcome `json:"outcome"`
+	Kind    history.Kind    `json:"kind"`
+}
+
+// Failed lists the invariants that failed.
+func (r Result) Failed() []check.Verdict {
+	var out []check.Verdict
+	for _, v := range r.Verdicts {
+		if v.Result == check.Fail {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Passed reports whether every invariant held and the run was conclusive.
+func (r Result) Passed() bool { return r.Inconclusive == "" && len(r.Failed()) == 0 }
