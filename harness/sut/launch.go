@@ -1,0 +1,59 @@
+package sut
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+)
+
+// Wiring is what the environment tells a SUT it starts: where the provider
+// is (behind the proxy) and the secrets the provider uses.
+type Wiring struct {
+	ProviderURL   string
+	SecretKey     string
+	WebhookSecret string
+}
+
+// Instance is a running SUT.
+type Instance struct {
+	Driver    Driver
+	Customers []Customer
+	// Addr is the host:port the SUT listens on: the upstream of the
+	// webhook link.
+	Addr string
+	// WebhookPath is the path of the SUT's webhook endpoint.
+	WebhookPath string
+	// Close stops the SUT, if the environment started it.
+	Close func() error
+}
+
+// Launcher starts a SUT wired to the environment.
+type Launcher interface {
+	Name() string
+	Launch(ctx context.Context, w Wiring) (*Instance, error)
+}
+
+// Running is a SUT that runs already at its Target's BaseURL (a staging
+// environment): paychaos drives it but neither starts nor stops it.
+type Running struct {
+	Target     Target
+	AdminToken string
+}
+
+var _ Launcher = Running{}
+
+func (r Running) Name() string { return r.Target.Name }
+
+func (r Running) Launch(_ context.Context, _ Wiring) (*Instance, error) {
+	u, err := url.Parse(r.Target.BaseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("target %s: base_url %q is not an absolute URL", r.Target.Name, r.Target.BaseURL)
+	}
+	return &Instance{
+		Driver:      NewHTTPDriver(r.Target, WithAdminToken(r.AdminToken)),
+		Customers:   r.Target.Customers,
+		Addr:        u.Host,
+		WebhookPath: r.Target.Webhook.Path,
+		Close:       func() error { return nil },
+	}, nil
+}

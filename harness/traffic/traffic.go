@@ -1,0 +1,206 @@
+// Package traffic drives customers' checkouts through the SUT while faults
+// come and go, recording every operation and what the customer was told.
+// Profiles are plain values with named presets; a seeded *rand.Rand makes
+// every choice, so a run's sequence of requests is reproducible.
+package traffic
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/sut"
+)
+
+// Method is a provider test payment method with its weight in the mix.
+type Method struct {
+	ID     string
+	Weight int
+}
+
+// Profile is a workload. Every bound is finite: a run stops by itself.
+type Profile struct {
+	Name string
+	// Rate is checkouts started per second across all clients.
+	Rate float64
+	// Clients bounds the checkouts in flight at once.
+	Clients int
+	// Max bounds the checkouts of one run.
+	Max int
+	// MinAmount and MaxAmount bound order amounts, in minor units.
+	MinAmount, MaxAmount int64
+	Currency             string
+	Methods              []Method
+	// DoubleSubmit is the probability that a checkout is sent twice at
+	// once with the same idempotency key (a double click).
+	DoubleSubmit float64
+}
+
+// Steady is a modest constant stream of successful card payments with a
+// few declines.
+var Steady = Profile{
+	Name: "steady", Rate: 25, Clients: 8, Max: 2000,
+	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
+	Methods: []Method{{ID: "pm_card_visa", Weight: 9}, {ID: "pm_card_chargeDeclined", Weight: 1}},
+}
+
+// Burst sends many checkouts at once.
+var Burst = Profile{
+	Name: "burst", Rate: 100, Clients: 32, Max: 2000,
+	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
+	Methods: []Method{{ID: "pm_card_visa", Weight: 1}},
+}
+
+// DoubleSubmit sends every checkout twice at once with the same key.
+var DoubleSubmit = Profile{
+	Name: "double-submit", Rate: 10, Clients: 8, Max: 500,
+	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
+	Methods:      []Method{{ID: "pm_card_visa", Weight: 1}},
+	DoubleSubmit: 1,
+}
+
+// Validate reports a profile that cannot run.
+func (p Profile) Validate() error {
+	switch {
+	case p.Rate <= 0:
+		return fmt.Errorf("traffic %s: rate must be positive", p.Name)
+	case p.Clients <= 0:
+		return fmt.Errorf("traffic %s: clients must be positive", p.Name)
+	case p.Max <= 0:
+		return fmt.Errorf("traffic %s: max must be positive", p.Name)
+	case p.MinAmount <= 0 || p.MaxAmount < p.MinAmount:
+		return fmt.Errorf("traffic %s: amounts must satisfy 0 < min <= max", p.Name)
+	case len(p.Methods) == 0:
+		return fmt.Errorf("traffic %s: no payment methods", p.Name)
+	}
+	return nil
+}
+
+// Runner drives one profile against a SUT.
+type Runner struct {
+	Driver    sut.Driver
+	Recorder  *history.Recorder
+	Customers []sut.Customer
+	Rand      *rand.Rand
+	// Prefix makes idempotency keys unique across runs against one SUT.
+	Prefix string
+}
+
+// Run starts checkouts at the profile's rate until ctx is done or Max is
+// reached, then waits for those in flight. It returns how many it started.
+func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	if len(r.Customers) == 0 {
+		return 0, fmt.Errorf("traffic %s: no customers", p.Name)
+	}
+	tick := time.NewTicker(time.Duration(float64(time.Second) / p.Rate))
+	defer tick.Stop()
+	slots := make(chan struct{}, p.Clients)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	total := 0
+	for n := 0; n < p.Max; n++ {
+		select {
+		case <-ctx.Done():
+			return total, nil
+		case <-tick.C:
+		}
+		// Every choice is made here, in order, from the seeded source.
+		req := sut.PayRequest{
+			Customer:      r.Customers[r.Rand.IntN(len(r.Customers))],
+			Amount:        p.MinAmount + r.Rand.Int64N(p.MaxAmount-p.MinAmount+1),
+			Currency:      p.Currency,
+			PaymentMethod: pick(r.Rand, p.Methods),
+			Key:           fmt.Sprintf("%sck-%d", r.Prefix, n),
+		}
+		copies := 1
+		if p.DoubleSubmit > 0 && r.Rand.Float64() < p.DoubleSubmit {
+			copies = 2
+		}
+		for c := 0; c < copies; c++ {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return total, nil
+			}
+			total++
+			wg.Add(1)
+			go func(client int) {
+				defer func() { <-slots; wg.Done() }()
+				// In-flight checkouts finish even when the run stops: their
+				// outcome is part of the history.
+				Checkout(context.WithoutCancel(ctx), r.Driver, r.Recorder, client, req)
+			}(n % p.Clients)
+		}
+	}
+	return total, nil
+}
+
+func pick(rng *rand.Rand, ms []Method) string {
+	sum := 0
+	for _, m := range ms {
+		sum += m.Weight
+	}
+	x := rng.IntN(sum)
+	for _, m := range ms {
+		if x < m.Weight {
+			return m.ID
+		}
+		x -= m.Weight
+	}
+	return ms[len(ms)-1].ID
+}
+
+// Checkout pays one order and records what the customer was told.
+func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) history.Op {
+	op := history.Op{
+		Client: client, Kind: history.Pay, Customer: req.Customer.ID, Key: req.Key,
+		Amount: req.Amount, Currency: req.Currency, PaymentMethod: req.PaymentMethod,
+	}
+	op.Call = rec.Now()
+	reply, err := d.Pay(ctx, req)
+	op.Return = rec.Now()
+	Classify(&op, reply, err)
+	op.ID = rec.Add(op)
+	return op
+}
+
+// Classify sets an operation's outcome from the SUT's answer. A transport
+// error or a 5xx without a verdict may have taken effect: unknown. A
+// pending order is unknown too, until reconciled.
+func Classify(op *history.Op, reply sut.Reply, err error) {
+	if err != nil {
+		op.Outcome, op.Error = history.Unknown, err.Error()
+		return
+	}
+	op.HTTPStatus, op.Code, op.Body = reply.HTTPStatus, reply.Code, reply.Body
+	op.Order, op.Status = reply.Order.ID, reply.Order.Status
+	switch reply.Order.Status {
+	case history.StatusPaid, history.StatusRefunded, history.StatusCanceled:
+		op.Outcome = history.OK
+		if op.Kind == history.Pay && reply.Order.Status != history.StatusPaid {
+			op.Outcome = history.Unknown
+		}
+	case history.StatusFailed:
+		op.Outcome = history.Fail
+	case history.StatusPending:
+		op.Outcome = history.Unknown
+	default:
+		switch {
+		case reply.HTTPStatus >= 200 && reply.HTTPStatus < 300:
+			op.Outcome = history.OK
+		case reply.HTTPStatus >= 400 && reply.HTTPStatus < 500:
+			op.Outcome = history.Fail
+		default:
+			op.Outcome = history.Unknown
+		}
+	}
+	if op.Outcome != history.OK && op.Error == "" {
+		op.Error = fmt.Sprintf("HTTP %d %s", reply.HTTPStatus, reply.Code)
+	}
+}
