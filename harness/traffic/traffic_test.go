@@ -1,0 +1,150 @@
+package traffic
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/sut"
+)
+
+type fakeDriver struct {
+	mu   sync.Mutex
+	reqs []sut.PayRequest
+	// answer decides the reply to each checkout.
+	answer func(sut.PayRequest) (sut.Reply, error)
+}
+
+func (f *fakeDriver) Pay(_ context.Context, r sut.PayRequest) (sut.Reply, error) {
+	f.mu.Lock()
+	f.reqs = append(f.reqs, r)
+	f.mu.Unlock()
+	return f.answer(r)
+}
+
+func (f *fakeDriver) Get(context.Context, sut.Customer, string) (sut.Reply, error) {
+	return sut.Reply{}, nil
+}
+
+func paid(r sut.PayRequest) (sut.Reply, error) {
+	return sut.Reply{HTTPStatus: 201, Order: history.Order{ID: "o-" + r.Key, Status: history.StatusPaid}}, nil
+}
+
+func run(t *testing.T, seed uint64, p Profile) ([]sut.PayRequest, []history.Op) {
+	t.Helper()
+	d := &fakeDriver{answer: paid}
+	rec := history.NewRecorder()
+	r := &Runner{Driver: d, Recorder: rec, Customers: []sut.Customer{{ID: "a"}, {ID: "b"}}, Rand: rand.New(rand.NewPCG(seed, 1))}
+	n, err := r.Run(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(d.reqs) {
+		t.Fatalf("started %d, driver saw %d", n, len(d.reqs))
+	}
+	slices.SortFunc(d.reqs, func(a, b sut.PayRequest) int {
+		if c := len(a.Key) - len(b.Key); c != 0 {
+			return c
+		}
+		if a.Key < b.Key {
+			return -1
+		}
+		if a.Key > b.Key {
+			return 1
+		}
+		return 0
+	})
+	return d.reqs, rec.Ops()
+}
+
+func TestSameSeedSameRequests(t *testing.T) {
+	p := Steady
+	p.Rate, p.Max = 1000, 40
+	a, ops := run(t, 42, p)
+	b, _ := run(t, 42, p)
+	c, _ := run(t, 43, p)
+	if len(a) != 40 || len(ops) != 40 {
+		t.Fatalf("Max 40 gave %d requests, %d ops", len(a), len(ops))
+	}
+	if !slices.Equal(a, b) {
+		t.Fatal("the same seed gave different requests")
+	}
+	if slices.Equal(a, c) {
+		t.Fatal("another seed gave the same requests")
+	}
+	for _, r := range a {
+		if r.Amount < p.MinAmount || r.Amount > p.MaxAmount {
+			t.Fatalf("amount %d outside [%d, %d]", r.Amount, p.MinAmount, p.MaxAmount)
+		}
+	}
+}
+
+func TestDoubleSubmitSendsEachKeyTwice(t *testing.T) {
+	p := DoubleSubmit
+	p.Rate, p.Max = 1000, 10
+	reqs, _ := run(t, 1, p)
+	count := map[string]int{}
+	for _, r := range reqs {
+		count[r.Key]++
+	}
+	if len(count) != 10 {
+		t.Fatalf("%d distinct keys, want 10", len(count))
+	}
+	for k, n := range count {
+		if n != 2 {
+			t.Fatalf("key %s sent %d times, want 2", k, n)
+		}
+	}
+}
+
+func TestRunStopsWithItsContext(t *testing.T) {
+	p := Steady
+	p.Rate, p.Max = 50, 1_000_000
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	d := &fakeDriver{answer: paid}
+	r := &Runner{Driver: d, Recorder: history.NewRecorder(), Customers: []sut.Customer{{ID: "a"}}, Rand: rand.New(rand.NewPCG(1, 1))}
+	n, err := r.Run(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || n > 20 {
+		t.Fatalf("ran %d checkouts in 100ms at 50/s", n)
+	}
+}
+
+func TestValidateRejectsUnboundedProfiles(t *testing.T) {
+	for _, p := range []Profile{{Name: "x"}, {Name: "x", Rate: 1, Clients: 1, Max: 0, MinAmount: 1, MaxAmount: 1, Methods: Steady.Methods}} {
+		if err := p.Validate(); err == nil {
+			t.Fatalf("%+v validated", p)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		reply sut.Reply
+		err   error
+		want  history.Outcome
+	}{
+		{err: errors.New("timeout"), want: history.Unknown},
+		{reply: sut.Reply{HTTPStatus: 201, Order: history.Order{Status: history.StatusPaid}}, want: history.OK},
+		{reply: sut.Reply{HTTPStatus: 402, Order: history.Order{Status: history.StatusFailed}}, want: history.Fail},
+		{reply: sut.Reply{HTTPStatus: 202, Order: history.Order{Status: history.StatusPending}}, want: history.Unknown},
+		{reply: sut.Reply{HTTPStatus: 400, Code: "bad_amount"}, want: history.Fail},
+		{reply: sut.Reply{HTTPStatus: 503, Code: "provider_unavailable"}, want: history.Unknown},
+		{reply: sut.Reply{HTTPStatus: 500}, want: history.Unknown},
+	}
+	for _, c := range cases {
+		op := history.Op{Kind: history.Pay}
+		Classify(&op, c.reply, c.err)
+		if op.Outcome != c.want {
+			t.Errorf("%+v %v: outcome %s, want %s", c.reply, c.err, op.Outcome, c.want)
+		}
+	}
+}
