@@ -25,6 +25,9 @@ type Instance struct {
 	WebhookPath string
 	// Close stops the SUT, if the environment started it.
 	Close func() error
+	// Process is set when the SUT runs as a child process the harness
+	// can kill, restart and freeze.
+	Process Process
 }
 
 // Launcher starts a SUT wired to the environment.

@@ -1,0 +1,235 @@
+package sut
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Process is a SUT the harness runs as a child process, so that a crash
+// is a real SIGKILL and a freeze a real SIGSTOP.
+type Process interface {
+	// Kill sends SIGKILL and waits for the process to die.
+	Kill(ctx context.Context) error
+	// Start starts it again (same address, same state files) and waits
+	// until it is healthy.
+	Start(ctx context.Context) error
+	// Freeze stops the process (SIGSTOP); Thaw resumes it (SIGCONT).
+	Freeze(ctx context.Context) error
+	Thaw(ctx context.Context) error
+}
+
+// Subprocess launches a Target's Process spec as a child process on a free
+// loopback port, with the wiring passed through the Target's Env names.
+type Subprocess struct {
+	Target     Target
+	AdminToken string
+	// Dir is the working directory; state files the SUT writes there
+	// survive a restart. Empty means a fresh temporary directory.
+	Dir string
+	// Output receives the process's stdout and stderr.
+	Output io.Writer
+	// Ready bounds the wait for the health call after a start.
+	Ready time.Duration
+}
+
+var _ Launcher = Subprocess{}
+
+// Name implements Launcher.
+func (s Subprocess) Name() string { return s.Target.Name }
+
+// Launch implements Launcher.
+func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
+	spec := s.Target.Process
+	if spec.Command == "" {
+		return nil, fmt.Errorf("target %s: process.command is empty", s.Target.Name)
+	}
+	if s.Target.Env.Addr == "" {
+		return nil, fmt.Errorf("target %s: env.addr names no variable for the listen address", s.Target.Name)
+	}
+	dir := s.Dir
+	var cleanup func() error
+	if dir == "" {
+		d, err := os.MkdirTemp("", "paychaos-sut-")
+		if err != nil {
+			return nil, err
+		}
+		dir, cleanup = d, func() error { return os.RemoveAll(d) }
+	}
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	env := os.Environ()
+	for k, v := range spec.Env {
+		env = append(env, k+"="+v)
+	}
+	set := func(name, val string) {
+		if name != "" {
+			env = append(env, name+"="+val)
+		}
+	}
+	set(s.Target.Env.Addr, addr)
+	set(s.Target.Env.ProviderURL, w.ProviderURL)
+	set(s.Target.Env.SecretKey, w.SecretKey)
+	set(s.Target.Env.WebhookSecret, w.WebhookSecret)
+
+	t := s.Target
+	t.BaseURL = "http://" + addr
+	d := NewHTTPDriver(t, WithAdminToken(s.AdminToken))
+	ready := s.Ready
+	if ready == 0 {
+		ready = 15 * time.Second
+	}
+	p := &proc{spec: spec, dir: dir, env: env, out: s.Output, health: d, ready: ready}
+	if err := p.Start(ctx); err != nil {
+		if cleanup != nil {
+			err = errors.Join(err, cleanup())
+		}
+		return nil, err
+	}
+	return &Instance{
+		Driver: d, Customers: t.Customers, Addr: addr, WebhookPath: t.Webhook.Path, Process: p,
+		Close: func() error {
+			err := p.stop()
+			if cleanup != nil {
+				err = errors.Join(err, cleanup())
+			}
+			return err
+		},
+	}, nil
+}
+
+type proc struct {
+	spec   ProcessSpec
+	dir    string
+	env    []string
+	out    io.Writer
+	health *HTTPDriver
+	ready  time.Duration
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+func (p *proc) Start(ctx context.Context) error {
+	p.mu.Lock()
+	if p.cmd != nil {
+		p.mu.Unlock()
+		return errors.New("start: the process is running")
+	}
+	cmd := exec.Command(p.spec.Command, p.spec.Args...)
+	cmd.Dir, cmd.Env = p.dir, p.env
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	// Its own process group, so a kill reaches nothing else of ours.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		p.mu.Unlock()
+		return fmt.Errorf("start %s: %w", p.spec.Command, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	p.cmd, p.exited = cmd, exited
+	p.mu.Unlock()
+
+	deadline := time.Now().Add(p.ready)
+	for {
+		hctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := p.health.Healthy(hctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			p.mu.Lock()
+			p.cmd = nil
+			p.mu.Unlock()
+			return fmt.Errorf("%s exited before it was healthy: %v", p.spec.Command, cmd.ProcessState)
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), p.stop())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return errors.Join(fmt.Errorf("%s not healthy after %s: %w", p.spec.Command, p.ready, err), p.stop())
+		}
+	}
+}
+
+func (p *proc) signal(sig syscall.Signal) (chan struct{}, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return nil, errors.New("the process is not running")
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return nil, fmt.Errorf("signal %v: %w", sig, err)
+	}
+	return p.exited, nil
+}
+
+func (p *proc) Kill(ctx context.Context) error {
+	_, _ = p.signal(syscall.SIGCONT) // a frozen process must be able to die
+	exited, err := p.signal(syscall.SIGKILL)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.mu.Lock()
+	p.cmd = nil
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *proc) Freeze(context.Context) error {
+	_, err := p.signal(syscall.SIGSTOP)
+	return err
+}
+
+func (p *proc) Thaw(context.Context) error {
+	_, err := p.signal(syscall.SIGCONT)
+	return err
+}
+
+// stop ends the process gracefully, then forcefully.
+func (p *proc) stop() error {
+	exited, err := p.signal(syscall.SIGTERM)
+	if err != nil {
+		return nil // not running
+	}
+	_, _ = p.signal(syscall.SIGCONT)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return p.Kill(ctx)
+	}
+	p.mu.Lock()
+	p.cmd = nil
+	p.mu.Unlock()
+	return nil
+}
+
+// freePort finds a free loopback port. Another process could take it
+// before the SUT binds it; the health wait then fails loudly.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
