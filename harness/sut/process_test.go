@@ -33,8 +33,8 @@ func TestSubprocessKillRestartFreeze(t *testing.T) {
 	dir := t.TempDir()
 	target := Target{
 		Name: "self", Customers: []Customer{{ID: "c"}},
-		Health: Call{Path: "/healthz"},
-		Env:    EnvNames{Addr: "TEST_ADDR", ProviderURL: "TEST_PROVIDER"},
+		Health:  Call{Path: "/healthz"},
+		Env:     EnvNames{Addr: "TEST_ADDR", ProviderURL: "TEST_PROVIDER"},
 		Process: ProcessSpec{Command: self, Env: map[string]string{"PAYCHAOS_TEST_SUT": "1"}},
 	}
 	ctx := context.Background()
