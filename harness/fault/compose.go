@@ -1,0 +1,72 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paychaos/paychaos/harness/history"
+)
+
+// All is several faults at once: injected in order, recovered in reverse.
+// It acted when every part acted.
+type All []Fault
+
+func (a All) Name() string {
+	names := make([]string, len(a))
+	for i, f := range a {
+		names[i] = f.Name()
+	}
+	return strings.Join(names, "+")
+}
+
+func (a All) Kind() string {
+	kinds := map[string]bool{}
+	var out []string
+	for _, f := range a {
+		if k := f.Kind(); !kinds[k] {
+			kinds[k] = true
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, "+")
+}
+
+func (a All) Inject(ctx context.Context, t *Targets) (Injected, error) {
+	on := make(allOn, 0, len(a))
+	for _, f := range a {
+		i, err := f.Inject(ctx, t)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("inject %s: %w", f.Name(), err), on.Recover(context.WithoutCancel(ctx)))
+		}
+		on = append(on, i)
+	}
+	return on, nil
+}
+
+type allOn []Injected
+
+func (on allOn) Recover(ctx context.Context) error {
+	var errs []error
+	for i := len(on) - 1; i >= 0; i-- {
+		errs = append(errs, on[i].Recover(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Hits is the least of the parts' hits: the combination acted only as
+// often as its idlest part.
+func (on allOn) Hits(ctx context.Context, during []history.Op) (int64, error) {
+	var least int64 = -1
+	for _, i := range on {
+		n, err := i.Hits(ctx, during)
+		if err != nil {
+			return 0, err
+		}
+		if least < 0 || n < least {
+			least = n
+		}
+	}
+	return max(least, 0), nil
+}

@@ -1,0 +1,72 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/sut"
+)
+
+// ProcessFault acts on a SUT that the harness runs as a process: a crash
+// (SIGKILL, restarted at recovery) or a freeze (SIGSTOP, SIGCONT at
+// recovery). Its evidence is the operations that met the dead or frozen
+// process.
+type ProcessFault struct {
+	FaultName string
+	// Freeze stops the process instead of killing it.
+	Freeze bool
+}
+
+// Crash kills the SUT with SIGKILL and restarts it when the fault recovers.
+var Crash Fault = ProcessFault{FaultName: "sut-crash"}
+
+// Freeze stops the SUT with SIGSTOP and resumes it when the fault recovers.
+var Freeze Fault = ProcessFault{FaultName: "sut-freeze", Freeze: true}
+
+func (f ProcessFault) Name() string { return f.FaultName }
+func (f ProcessFault) Kind() string { return "process" }
+func (f ProcessFault) Params() map[string]string {
+	if f.Freeze {
+		return map[string]string{"signal": "SIGSTOP", "recover": "SIGCONT"}
+	}
+	return map[string]string{"signal": "SIGKILL", "recover": "restart"}
+}
+
+func (f ProcessFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
+	if t.Process == nil {
+		return nil, fmt.Errorf("inject %s: %w", f.FaultName, ErrUnsupported)
+	}
+	if f.Freeze {
+		if err := t.Process.Freeze(ctx); err != nil {
+			return nil, errors.Join(err, t.Process.Thaw(context.WithoutCancel(ctx)))
+		}
+		return &processOn{p: t.Process, freeze: true}, nil
+	}
+	if err := t.Process.Kill(ctx); err != nil {
+		return nil, err
+	}
+	return &processOn{p: t.Process}, nil
+}
+
+type processOn struct {
+	p      sut.Process
+	freeze bool
+}
+
+func (o *processOn) Recover(ctx context.Context) error {
+	if o.freeze {
+		return o.p.Thaw(ctx)
+	}
+	return o.p.Start(ctx)
+}
+
+func (o *processOn) Hits(_ context.Context, during []history.Op) (int64, error) {
+	return int64(len(during)), nil
+}
+
+// ErrUnsupported says that this environment cannot play a fault (e.g. a
+// crash when the SUT is not a process the harness runs). A scenario skips
+// with the reason instead of passing silently.
+var ErrUnsupported = errors.New("not supported in this environment")
