@@ -1,0 +1,360 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paychaos/paychaos/harness/history"
+)
+
+// fixture is a testdata file: an Input, plus the secrets Input does not
+// serialise and a comment saying what the history shows.
+type fixture struct {
+	Comment string `json:"_comment"`
+	Input
+	Secrets []string `json:"secrets"`
+}
+
+func loadFixture(t *testing.T, name string) *Input {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var f fixture
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	in := f.Input
+	in.Secrets = f.Secrets
+	// A fixture is held to the same standard as a saved run.
+	if err := (history.Run{Ops: in.History, Orders: in.Orders}).Validate(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return &in
+}
+
+func TestCleanRunPassesEverything(t *testing.T) {
+	in := loadFixture(t, "clean.json")
+	got := Run(in)
+	if len(got) != len(All()) {
+		t.Fatalf("%d verdicts for %d invariants", len(got), len(All()))
+	}
+	for i, v := range got {
+		if v.Invariant != All()[i].Name() {
+			t.Errorf("verdict %d is %q, want %q", i, v.Invariant, All()[i].Name())
+		}
+		if v.Result != Pass {
+			t.Errorf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+			continue
+		}
+		if v.Message == "" || len(v.Orders)+len(v.Ops)+len(v.Ledger) != 0 || v.MoneyAtRisk != 0 {
+			t.Errorf("%s: a pass must explain itself and carry no evidence: %+v", v.Invariant, v)
+		}
+		t.Logf("%s: %s", v.Invariant, v.Message)
+	}
+}
+
+// violation is one known-bad history and the evidence its verdict must name.
+type violation struct {
+	file   string
+	inv    Invariant
+	orders []string // exactly these orders
+	ops    []int    // exactly these ops
+	ledger []string // exactly these ledger objects
+	money  int64
+	says   []string // and the message mentions these
+}
+
+var violations = []violation{
+	{file: "no-double-charge-two-payments.json", inv: NoDoubleCharge,
+		orders: []string{"ord_1"}, ops: []int{1, 2}, ledger: []string{"pi_1", "ch_1", "pi_2", "ch_2"}, money: 1999,
+		says: []string{"2 payments hold 3998 for an order of 1999 usd"}},
+	{file: "no-double-charge-same-key.json", inv: NoDoubleCharge,
+		orders: []string{"ord_a", "ord_b"}, ops: []int{1, 2}, ledger: []string{"pi_a", "pi_b"}, money: 1000,
+		says: []string{`"cart-77" paid 2 orders (ord_a, ord_b)`}},
+	{file: "no-false-paid-no-capture.json", inv: NoFalsePaid,
+		orders: []string{"ord_1"}, ops: []int{1}, ledger: []string{"pi_1", "ch_1"}, money: 1999,
+		says: []string{"ord_1: the SUT says paid, the provider holds 0 of 1999 usd"}},
+	{file: "no-false-paid-told-paid.json", inv: NoFalsePaid,
+		orders: []string{"ord_1"}, ops: []int{2}, ledger: []string{}, money: 500,
+		says: []string{"ord_1: a client was told paid"}},
+	{file: "no-lost-money-unknown-charged.json", inv: NoLostMoney,
+		orders: []string{"ord_1"}, ops: []int{1}, ledger: []string{"pi_1", "ch_1"}, money: 1999,
+		says: []string{"ord_1 (failed): 1999 captured, 0 refunded", "unknown outcome"}},
+	{file: "no-lost-money-orphan.json", inv: NoLostMoney,
+		orders: []string{"ord_9"}, ops: []int{}, ledger: []string{"pi_9", "ch_9", "pi_x"}, money: 2300,
+		says: []string{"ord_9 (unknown to the SUT): 2000 captured", "(no order id): 300 captured"}},
+	{file: "amount-integrity-wrong-amount.json", inv: AmountIntegrity,
+		orders: []string{"ord_1"}, ops: []int{}, ledger: []string{"pi_1", "ch_1"}, money: 1980,
+		says: []string{"pi_1 captured 19 for an order of 1999 usd"}},
+	{file: "amount-integrity-currency.json", inv: AmountIntegrity,
+		orders: []string{"ord_2"}, ops: []int{}, ledger: []string{"pi_2", "ch_2"}, money: 1000,
+		says: []string{"captured 1000 usd for an order in eur"}},
+	{file: "amount-integrity-tampered.json", inv: AmountIntegrity,
+		orders: []string{"ord_3"}, ops: []int{1}, ledger: []string{"pi_3"}, money: 4500,
+		says: []string{"ord_3: the client asked to pay 4999 usd, the SUT recorded 499 usd"}},
+	{file: "eventual-resolution-stuck.json", inv: EventualResolution,
+		orders: []string{"ord_1", "ord_2", "ord_4"}, ops: []int{1, 4, 6}, ledger: []string{}, money: 7000,
+		says: []string{"ord_1 is still pending", "ord_4 was acknowledged to a client but the SUT no longer reports it", "ord_2 was still pending at 35s"}},
+	{file: "refund-safety-over-refund.json", inv: RefundSafety,
+		orders: []string{"ord_1"}, ops: []int{1, 2}, ledger: []string{"pi_1", "ch_1", "re_1", "re_2", "re_3"}, money: 1500,
+		says: []string{"pi_1: refunds of 2000 exceed the 1000 captured", "re_3 refunds 500 against ch_ghost"}},
+	{file: "refund-safety-not-refunded.json", inv: RefundSafety,
+		orders: []string{"ord_1", "ord_2"}, ops: []int{1, 2, 3}, ledger: []string{"pi_1", "ch_1", "pi_2", "ch_2", "re_2"}, money: 2300,
+		says: []string{"ord_1 is canceled but the provider still holds 1500", "ord_2: the SUT says 800 refunded, the ledger shows 0"}},
+	{file: "fail-fast-hang.json", inv: FailFast,
+		orders: []string{"ord_1", "ord_2", "ord_5"}, ops: []int{1, 2, 5}, ledger: []string{}, money: 8000,
+		says: []string{"op 1 (ord_1) took 30s, over the 2s budget", "op 2 (ord_2) got HTTP 500 without an error code", "op 5 (ord_5) got no answer"}},
+	{file: "webhook-authenticity-forged.json", inv: WebhookAuthenticity,
+		orders: []string{"ord_1", "ord_2"}, ops: []int{1, 2}, ledger: []string{"pi_1", "pi_2"}, money: 4000,
+		says: []string{"forged-signature moved ord_1 from pending to paid", "ord_2, targeted by a forged or replayed webhook, ends failed while the provider holds 2000"}},
+	{file: "input-safety-attacks.json", inv: InputSafety,
+		orders: []string{"ord_1", "ord_neg"}, ops: []int{1, 2, 3, 5}, ledger: []string{}, money: 0,
+		says: []string{"op 1 sql-injection-order-id got HTTP 500", "op 2 negative-amount got HTTP 201, expected \"4xx, no state change\"", "negative-amount moved ord_neg from none to pending", "op 3 oversized-body got no answer", "health op 5"}},
+	{file: "no-secret-leak.json", inv: NoSecretLeak,
+		orders: []string{"ord_1", "ord_2"}, ops: []int{1, 2}, ledger: []string{}, money: 0,
+		says: []string{"op 1 body carries a card number ending 4242", "op 2 error carries secret #1 (sk_…)", `text "shop.log" carries secret #2 (whs…)`}},
+}
+
+func TestKnownBadHistoriesFail(t *testing.T) {
+	for _, tt := range violations {
+		t.Run(tt.file, func(t *testing.T) {
+			in := loadFixture(t, tt.file)
+			v := Run(in, tt.inv)[0]
+			if v.Invariant != tt.inv.Name() || v.Result != Fail {
+				t.Fatalf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+			}
+			t.Logf("%s", v.Message)
+			sameSet(t, "orders", v.Orders, tt.orders)
+			sameSet(t, "ops", v.Ops, tt.ops)
+			sameSet(t, "ledger", v.Ledger, tt.ledger)
+			if v.MoneyAtRisk != tt.money {
+				t.Errorf("money at risk %d, want %d", v.MoneyAtRisk, tt.money)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(v.Message, s) {
+					t.Errorf("message does not say %q", s)
+				}
+			}
+			// Check without Run's shared index gives the same verdict.
+			if alone := tt.inv.Check(in); !sameVerdict(alone, v) {
+				t.Errorf("Check and Run disagree:\n%+v\n%+v", alone, v)
+			}
+		})
+	}
+}
+
+// TestEveryInvariantCanFail: the catalogue has no invariant without a
+// known-bad history.
+func TestEveryInvariantCanFail(t *testing.T) {
+	covered := make(map[string]bool)
+	for _, v := range violations {
+		covered[v.inv.Name()] = true
+	}
+	for _, inv := range All() {
+		if !covered[inv.Name()] {
+			t.Errorf("%s has no known-bad history", inv.Name())
+		}
+	}
+	if len(All()) != 10 {
+		t.Errorf("the catalogue has %d invariants, DESIGN.md has 10", len(All()))
+	}
+}
+
+// TestNoVerdictLeaks runs every invariant over every fixture: no message
+// may quote a secret or a full card number, and none may panic.
+func TestNoVerdictLeaks(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, file := range files {
+		in := loadFixture(t, filepath.Base(file))
+		secrets := append([]string{"4242424242424242", "4242 4242 4242 4242"}, in.Secrets...)
+		for _, v := range Run(in) {
+			for _, s := range secrets {
+				if strings.Contains(v.Message, s) {
+					t.Errorf("%s: %s verdict quotes %q", file, v.Invariant, s)
+				}
+			}
+		}
+	}
+}
+
+func TestSkipsWhenNotApplicable(t *testing.T) {
+	empty := Run(&Input{})
+	for _, v := range empty {
+		if v.Result != Skip || v.Message == "" {
+			t.Errorf("%s over nothing: %s %q, want a skip with a reason", v.Invariant, v.Result, v.Message)
+		}
+	}
+	if got := Run(nil); len(got) != len(All()) {
+		t.Fatalf("Run(nil) gave %d verdicts", len(got))
+	}
+
+	// Orders not read: money checks cannot match captures to orders.
+	in := loadFixture(t, "no-lost-money-unknown-charged.json")
+	in.Orders = nil
+	for _, v := range Run(in, NoLostMoney, EventualResolution) {
+		if v.Result != Skip || !strings.Contains(v.Message, "not read") {
+			t.Errorf("%s without orders: %s %q", v.Invariant, v.Result, v.Message)
+		}
+	}
+	// fail-fast needs a window and a budget.
+	in = loadFixture(t, "fail-fast-hang.json")
+	in.FailFastBudget = 0
+	if v := FailFast.Check(in); v.Result != Skip {
+		t.Errorf("fail-fast without a budget: %s", v.Result)
+	}
+	in = loadFixture(t, "fail-fast-hang.json")
+	in.Window = Window{}
+	if v := FailFast.Check(in); v.Result != Skip {
+		t.Errorf("fail-fast without a window: %s", v.Result)
+	}
+}
+
+// TestAmbiguityIsNotAFinding: the same unknown outcome passes when the shop
+// reconciles it and fails when it does not.
+func TestAmbiguityIsNotAFinding(t *testing.T) {
+	in := loadFixture(t, "no-lost-money-unknown-charged.json")
+	for _, v := range Run(in, NoDoubleCharge, NoFalsePaid, AmountIntegrity, EventualResolution) {
+		if v.Result != Pass {
+			t.Errorf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+		}
+	}
+	// Reconciled: the shop finds the capture and marks the order paid.
+	in.Orders[0].Status = history.StatusPaid
+	if v := NoLostMoney.Check(in); v.Result != Pass {
+		t.Errorf("reconciled to paid: %s: %s", v.Result, v.Message)
+	}
+	// Or refunds it.
+	in = loadFixture(t, "no-lost-money-unknown-charged.json")
+	in.Ledger.Refunds = append(in.Ledger.Refunds, in.Ledger.Refunds[0])
+	in.Ledger.Refunds[1].ID, in.Ledger.Refunds[1].Charge, in.Ledger.Refunds[1].PaymentIntent, in.Ledger.Refunds[1].Amount = "re_1", "ch_1", "pi_1", 1999
+	for _, v := range Run(in, NoLostMoney, RefundSafety) {
+		if v.Result != Pass {
+			t.Errorf("refunded: %s: %s: %s", v.Invariant, v.Result, v.Message)
+		}
+	}
+	// A refund still pending at the provider counts as given back.
+	in.Ledger.Refunds[1].Status = "pending"
+	if v := NoLostMoney.Check(in); v.Result != Pass {
+		t.Errorf("refund pending: %s: %s", v.Result, v.Message)
+	}
+	// A failed refund does not.
+	in.Ledger.Refunds[1].Status = "failed"
+	if v := NoLostMoney.Check(in); v.Result != Fail {
+		t.Errorf("refund failed: %s: %s", v.Result, v.Message)
+	}
+}
+
+func TestProcessingPaymentOfAFailedOrderIsAtRisk(t *testing.T) {
+	in := loadFixture(t, "eventual-resolution-stuck.json")
+	// ord_3's async payment is still processing; had the shop given up on
+	// it, the money could still arrive for an order it calls failed.
+	in.Orders[2].Status = history.StatusFailed
+	v := NoLostMoney.Check(in)
+	if v.Result != Fail || !slices.Equal(v.Orders, []string{"ord_3"}) || v.MoneyAtRisk != 3000 {
+		t.Fatalf("%+v", v)
+	}
+}
+
+func TestFromRun(t *testing.T) {
+	run := history.Run{
+		Meta: history.Meta{FaultStart: time.Second, FaultEnd: 2 * time.Second, SettleEnd: 3 * time.Second, FailFastBudget: 500 * time.Millisecond},
+		Ops:  []history.Op{{ID: 1, Kind: history.Pay, Outcome: history.OK}},
+	}
+	in := FromRun(run)
+	if in.Window != (Window{FaultStart: time.Second, FaultEnd: 2 * time.Second, SettleEnd: 3 * time.Second}) ||
+		in.FailFastBudget != 500*time.Millisecond || len(in.History) != 1 {
+		t.Fatalf("%+v", in)
+	}
+}
+
+func TestExpectAllows(t *testing.T) {
+	tests := []struct {
+		expect string
+		code   int
+		want   bool
+	}{
+		{"4xx, no state change", 400, true},
+		{"4xx, no state change", 422, true},
+		{"4xx, no state change", 201, false},
+		{"403 or 404", 404, true},
+		{"403 or 404", 400, false},
+		{"2xx or 4xx", 200, true},
+		{"no state change", 201, true},
+		{"", 418, true},
+		{"4XX", 409, true},
+	}
+	for _, tt := range tests {
+		if got := expectAllows(tt.expect, tt.code); got != tt.want {
+			t.Errorf("expectAllows(%q, %d) = %v, want %v", tt.expect, tt.code, got, tt.want)
+		}
+	}
+}
+
+func TestScanPANs(t *testing.T) {
+	tests := []struct {
+		s    string
+		want []string // last four digits of each card found
+	}{
+		{"4242424242424242", []string{"4242"}},
+		{`{"card":"4242 4242 4242 4242"}`, []string{"4242"}},
+		{"card 5555-5555-5555-4444 and 378282246310005", []string{"4444", "0005"}},
+		{"amex 3782 822463 10005", []string{"0005"}},
+		{"discover 6011000990139424 end", []string{"9424"}},
+		{"id 12 4242 4242 4242 4242", []string{"4242"}},
+		{"tok_4242424242424242", []string{"4242"}},
+		{"4242424242424241", nil},                       // Luhn fails
+		{"1700000000123 1700000000123456", nil},         // timestamps: no card starts with 1
+		{"424242******4242", nil},                       // masked
+		{"pi_3N4242424242424242xyz", nil},               // inside an id
+		{"trace 4bf92f3577b34da6a3ce929d0e0e4736", nil}, // hex
+		{"42424242424242424242", nil},                   // 20 digits
+		{"4242 42 4242 4242 4242", nil},                 // a 2-digit group breaks the run
+		{"amount 4242, 4242 4242 4242 4242", []string{"4242"}},
+		{strings.Repeat("1 ", 100) + "4111111111111111", []string{"1111"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		scanPANs(tt.s, func(start, end int, d []byte) bool {
+			got = append(got, string(d[len(d)-4:]))
+			if !isPAN(d) {
+				t.Errorf("%q: reported %s which is no card", tt.s, d)
+			}
+			return true
+		})
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("scanPANs(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+	if got := redact("card 4242 4242 4242 4242, key sk_test_51Habc", []string{"sk_test_51Habc"}); got != "card ••••4242, key sk_…" {
+		t.Errorf("redact = %q", got)
+	}
+}
+
+func sameSet[T interface{ ~string | ~int }](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+func sameVerdict(a, b Verdict) bool {
+	return a.Invariant == b.Invariant && a.Result == b.Result && a.Message == b.Message &&
+		slices.Equal(a.Orders, b.Orders) && slices.Equal(a.Ops, b.Ops) &&
+		slices.Equal(a.Ledger, b.Ledger) && a.MoneyAtRisk == b.MoneyAtRisk
+}
