@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -114,23 +115,15 @@ func buildChart(s Scenario) chart {
 		return c.PlotX + float64(t)/float64(tMax)*c.PlotW
 	}
 
-	// Fault windows.
-	if len(s.Faults) > 0 {
-		for _, f := range s.Faults {
-			end := f.End.D()
-			if end <= f.Start.D() {
-				end = tMax
-			}
-			w := chartWindow{X: x(f.Start.D()), Label: f.Name, Fired: f.Fired,
-				Title: fmt.Sprintf("%s (%s): %s, %s", f.Name, f.Kind, fmtWindow(f.Start, Duration(end)), firedWord(f))}
-			w.W = max(x(end)-w.X, 1)
-			w.LabelX = w.X + 4
-			c.Windows = append(c.Windows, w)
+	// Fault windows; a scenario without a fault has none to shade.
+	for _, f := range s.Faults {
+		end := f.End.D()
+		if end <= f.Start.D() {
+			end = tMax
 		}
-	} else if s.Window.FaultEnd > s.Window.FaultStart {
-		w := chartWindow{X: x(s.Window.FaultStart.D()), Label: "fault window", Fired: true,
-			Title: "fault window " + fmtWindow(s.Window.FaultStart, s.Window.FaultEnd)}
-		w.W = max(x(s.Window.FaultEnd.D())-w.X, 1)
+		w := chartWindow{X: x(f.Start.D()), Label: f.Name, Fired: f.Fired,
+			Title: fmt.Sprintf("%s (%s): %s, %s", f.Name, f.Kind, fmtWindow(f.Start, Duration(end)), firedWord(f))}
+		w.W = max(x(end)-w.X, 1)
 		w.LabelX = w.X + 4
 		c.Windows = append(c.Windows, w)
 	}
@@ -192,7 +185,7 @@ func buildChart(s Scenario) chart {
 	}
 	for e := lo; e <= hi; e++ {
 		d := time.Duration(math.Pow(10, e))
-		c.YTicks = append(c.YTicks, chartTick{Pos: y(d), LabelPos: y(d) + 4, Label: fmtDur(d)})
+		c.YTicks = append(c.YTicks, chartTick{Pos: y(d), LabelPos: y(d) + 4, Label: fmtTick(d)})
 	}
 	stride := 1
 	if len(s.Timeline) > chartMaxPoints {
@@ -217,7 +210,7 @@ func buildChart(s Scenario) chart {
 	// Time axis: about eight round ticks.
 	step := niceStep(tMax / 8)
 	for t := time.Duration(0); t <= tMax; t += step {
-		c.XTicks = append(c.XTicks, chartTick{Pos: x(t), LabelPos: axisLabelY, Label: fmtDur(t)})
+		c.XTicks = append(c.XTicks, chartTick{Pos: x(t), LabelPos: axisLabelY, Label: fmtTick(t)})
 	}
 	c.Label = fmt.Sprintf("Timeline of %d operations over %s: %d ok, %d failed, %d unknown; %d fault window(s) shaded.",
 		len(s.Timeline), fmtDur(tMax), counts["ok"], counts["fail"], len(s.Timeline)-counts["ok"]-counts["fail"], len(c.Windows))
@@ -243,4 +236,17 @@ func niceStep(d time.Duration) time.Duration {
 		}
 	}
 	return time.Duration(10 * p)
+}
+
+// fmtTick writes round axis values without trailing zeros: 500ms, 1s, 2.5s.
+func fmtTick(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d < time.Second:
+		return strconv.FormatFloat(float64(d)/1e6, 'f', -1, 64) + "ms"
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	}
+	return d.Round(time.Second).String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -93,12 +94,12 @@ func page(r Report) htmlPage {
 	case t.Scenarios == 0:
 		p.Sentence = "No scenario in this run."
 	case r.Verdict == VerdictFail:
-		p.Sentence = fmt.Sprintf("%d invariant violation(s) in %d of %d scenarios; money at risk %s (minor units).",
-			t.Violations, t.Failed, t.Scenarios, fmtMoney(t.MoneyAtRisk))
+		p.Sentence = fmt.Sprintf("%s in %d of %s; money at risk %s (minor units).",
+			plural(t.Violations, "invariant violation"), t.Failed, plural(t.Scenarios, "scenario"), fmtMoney(t.MoneyAtRisk))
 	case r.Verdict == VerdictInconclusive:
 		p.Sentence = "Nothing was violated, but the run did not prove everything it set out to."
 	case len(r.Regressions) > 0:
-		p.Sentence = fmt.Sprintf("Every invariant held, but %d figure(s) got worse than the baseline.", len(r.Regressions))
+		p.Sentence = fmt.Sprintf("Every invariant held, but %s against the baseline.", plural(len(r.Regressions), "regression"))
 	default:
 		p.Sentence = fmt.Sprintf("Every invariant held in all %d scenarios that ran, and every fault fired.", t.Scenarios-t.Skipped)
 	}
@@ -115,8 +116,8 @@ func page(r Report) htmlPage {
 		add("Started", r.Run.Started.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	add("Duration", fmtDur(r.Run.Duration.D()))
-	add("Scenarios", fmt.Sprintf("%d: %d passed, %d violated, %d inconclusive, %d errors, %d skipped",
-		t.Scenarios, t.Passed, t.Failed, t.Inconclusive, t.Errored, t.Skipped))
+	add("Scenarios", fmt.Sprintf("%d: %d passed, %d violated, %d inconclusive, %s, %d skipped",
+		t.Scenarios, t.Passed, t.Failed, t.Inconclusive, plural(t.Errored, "harness error"), t.Skipped))
 	add("Checks held", fmt.Sprintf("%d of %d", t.ChecksHeld, t.Checks))
 	add("Exit code", strconv.Itoa(r.ExitCode))
 	for _, k := range sortedKeys(r.Run.Versions) {
@@ -124,8 +125,12 @@ func page(r Report) htmlPage {
 	}
 
 	if bl := r.Baseline; bl != nil {
-		p.Baseline = fmt.Sprintf("Baseline: seed %d, started %s, verdict %s, score %d/100. Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.",
-			bl.Seed, bl.Started.UTC().Format("2006-01-02 15:04:05 UTC"), bl.Verdict, bl.Score,
+		started := ""
+		if !bl.Started.IsZero() {
+			started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+		p.Baseline = fmt.Sprintf("Baseline: seed %d%s, verdict %s, score %d/100. Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.",
+			bl.Seed, started, bl.Verdict, bl.Score,
 			bl.Margins.RecoveryTime*100, bl.Margins.P99*100, bl.Margins.SuccessRate*100, fmtDur(bl.Margins.Noise))
 	}
 	regs := map[string][]Regression{}
@@ -174,8 +179,16 @@ func page(r Report) htmlPage {
 		}
 		p.Scenarios = append(p.Scenarios, hs)
 	}
+	// The table keeps the source order; the sections below it start with
+	// what needs attention.
+	slices.SortStableFunc(p.Scenarios, func(a, b htmlScenario) int {
+		return attention[a.Status] - attention[b.Status]
+	})
 	return p
 }
+
+// attention orders scenario sections: violations first, skipped last.
+var attention = map[Status]int{StatusFail: 0, StatusInconclusive: 1, StatusError: 2, StatusPass: 3, StatusSkipped: 4}
 
 func capList(items []string, what string, more []string) ([]string, []string) {
 	if len(items) <= htmlMaxItems {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MarkdownLimit is the size the Markdown summary always stays under, in
@@ -27,7 +28,20 @@ const (
 const (
 	mdMaxItems        = 10
 	mdMaxFailureLines = 6
+	mdMaxMessage      = 600
 )
+
+// clip cuts text to about max bytes on a rune boundary, saying so.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " … (cut; full text in " + HTMLName + ")"
+}
 
 // WriteMarkdown writes the summary for a pull-request comment: the
 // verdict, regressions, the scenarios × invariants table, every violated
@@ -134,8 +148,11 @@ func mdRegressions(r Report, budget int) string {
 	var head strings.Builder
 	fmt.Fprintf(&head, "\n## Regressions against the baseline: %d\n\n", len(r.Regressions))
 	if bl := r.Baseline; bl != nil {
-		fmt.Fprintf(&head, "Baseline: seed `%d`, started %s, verdict %s, score %d/100. ",
-			bl.Seed, bl.Started.UTC().Format("2006-01-02 15:04:05 UTC"), bl.Verdict, bl.Score)
+		started := ""
+		if !bl.Started.IsZero() {
+			started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+		fmt.Fprintf(&head, "Baseline: seed `%d`%s, verdict %s, score %d/100. ", bl.Seed, started, bl.Verdict, bl.Score)
 		fmt.Fprintf(&head, "Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.\n\n",
 			bl.Margins.RecoveryTime*100, bl.Margins.P99*100, bl.Margins.SuccessRate*100, fmtDur(bl.Margins.Noise))
 	}
@@ -264,7 +281,7 @@ func mdViolations(r Report, budget int) string {
 			fmt.Fprintf(&b, "\n### ❌ `%s` in %s\n\n", mdCode(c.Invariant), mdText(s.Name))
 			lines := evidenceLines(c, mdMaxItems)
 			if c.Message != "" {
-				b.WriteString("> " + strings.ReplaceAll(mdText(lines[0]), "\n", "\n> ") + "\n\n")
+				b.WriteString("> " + strings.ReplaceAll(mdText(clip(lines[0], mdMaxMessage)), "\n", "\n> ") + "\n\n")
 				lines = lines[1:]
 			}
 			if len(c.Orders) > 0 {
