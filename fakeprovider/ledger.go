@@ -17,6 +17,9 @@ type Snapshot struct {
 	// UnknownRoutes counts requests to routes the provider does not serve;
 	// a healthy integration makes none.
 	UnknownRoutes int64 `json:"unknown_routes"`
+	// UnknownParams counts requests rejected for a parameter the route
+	// does not take (400 parameter_unknown).
+	UnknownParams int64 `json:"unknown_params"`
 	// Requests counts every API request received, by "METHOD /route".
 	Requests map[string]int64 `json:"requests,omitempty"`
 }
@@ -52,10 +55,16 @@ type ChargeRecord struct {
 	AmountRefunded int64  `json:"amount_refunded"`
 	Currency       string `json:"currency"`
 	// Status is succeeded, pending or failed.
-	Status      string            `json:"status"`
-	Captured    bool              `json:"captured"`
-	Refunded    bool              `json:"refunded"`
+	Status   string `json:"status"`
+	Captured bool   `json:"captured"`
+	Refunded bool   `json:"refunded"`
+	// Released is the authorised but never captured amount given back
+	// (a cancel in requires_capture, or the rest of a partial capture).
+	// It is not in AmountRefunded, which counts only captured money
+	// returned by refunds; Stripe's wire object adds both together.
+	Released    int64             `json:"released,omitempty"`
 	FailureCode string            `json:"failure_code,omitempty"`
+	DeclineCode string            `json:"decline_code,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Created     time.Time         `json:"created"`
 }
@@ -68,6 +77,7 @@ type RefundRecord struct {
 	Amount        int64     `json:"amount"`
 	Currency      string    `json:"currency"`
 	Status        string    `json:"status"`
+	Reason        string    `json:"reason,omitempty"`
 	Created       time.Time `json:"created"`
 }
 
@@ -77,6 +87,9 @@ type EventRecord struct {
 	Type     string    `json:"type"`
 	ObjectID string    `json:"object_id"`
 	Created  time.Time `json:"created"`
+	// RequestID is the API request that caused the event; empty for
+	// changes the provider made on its own (a payment settling).
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // Delivery is one attempt to deliver an event to a webhook endpoint.

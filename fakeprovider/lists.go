@@ -1,0 +1,205 @@
+package fakeprovider
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// listParams are Stripe's pagination and created[] filters.
+type listParams struct {
+	limit                        int
+	startingAfter, endingBefore  string
+	gt, gte, lt, lte             int64
+	hasGt, hasGte, hasLt, hasLte bool
+}
+
+func readListParams(f *form) (lp listParams, e *apiError) {
+	lp.limit = 10
+	if n, ok, e := f.int64Param("limit"); e != nil {
+		return lp, e
+	} else if ok {
+		if n < 1 || n > 100 {
+			return lp, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: "limit",
+				message: "This value must be between 1 and 100 (got " + strconv.FormatInt(n, 10) + ")."}
+		}
+		lp.limit = int(n)
+	}
+	if lp.startingAfter, _, e = f.strParam("starting_after"); e != nil {
+		return lp, e
+	}
+	if lp.endingBefore, _, e = f.strParam("ending_before"); e != nil {
+		return lp, e
+	}
+	if lp.startingAfter != "" && lp.endingBefore != "" {
+		return lp, invalidParam("ending_before", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	// created is an exact timestamp or a hash of bounds.
+	if s, ok, _ := f.str("created"); ok {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return lp, invalidInteger("created", s)
+		}
+		lp.gte, lp.lte, lp.hasGte, lp.hasLte = n, n, true, true
+		return lp, nil
+	}
+	for _, b := range []struct {
+		key string
+		v   *int64
+		has *bool
+	}{{"gt", &lp.gt, &lp.hasGt}, {"gte", &lp.gte, &lp.hasGte}, {"lt", &lp.lt, &lp.hasLt}, {"lte", &lp.lte, &lp.hasLte}} {
+		s, ok, e := f.sub("created", b.key)
+		if e != nil {
+			return lp, e
+		}
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return lp, invalidInteger("created["+b.key+"]", s)
+		}
+		*b.v, *b.has = n, true
+	}
+	return lp, nil
+}
+
+func (lp listParams) createdOK(t int64) bool {
+	return (!lp.hasGt || t > lp.gt) && (!lp.hasGte || t >= lp.gte) && (!lp.hasLt || t < lp.lt) && (!lp.hasLte || t <= lp.lte)
+}
+
+// sequenced is an object kept in creation order.
+type sequenced interface{ position() int }
+
+func (pi *paymentIntent) position() int { return pi.seq }
+func (ch *charge) position() int        { return ch.seq }
+func (re *refund) position() int        { return re.seq }
+func (ev *event) position() int         { return ev.seq }
+
+// listPage returns one page of objects, newest first, as Stripe's list
+// endpoints do, honouring starting_after / ending_before cursors.
+func listPage[T sequenced](order []T, index map[string]T, lp listParams, match func(T) bool, kind string) ([]T, bool, *apiError) {
+	var page []T
+	if lp.endingBefore != "" {
+		cur, ok := index[lp.endingBefore]
+		if !ok {
+			return nil, false, resourceMissing(kind, "ending_before", lp.endingBefore)
+		}
+		i := cur.position() + 1
+		for ; i < len(order) && len(page) < lp.limit; i++ {
+			if match(order[i]) {
+				page = append(page, order[i])
+			}
+		}
+		hasMore := false
+		for ; i < len(order); i++ {
+			if match(order[i]) {
+				hasMore = true
+				break
+			}
+		}
+		for l, r := 0, len(page)-1; l < r; l, r = l+1, r-1 {
+			page[l], page[r] = page[r], page[l]
+		}
+		return page, hasMore, nil
+	}
+	start := len(order) - 1
+	if lp.startingAfter != "" {
+		cur, ok := index[lp.startingAfter]
+		if !ok {
+			return nil, false, resourceMissing(kind, "starting_after", lp.startingAfter)
+		}
+		start = cur.position() - 1
+	}
+	i := start
+	for ; i >= 0 && len(page) < lp.limit; i-- {
+		if match(order[i]) {
+			page = append(page, order[i])
+		}
+	}
+	for ; i >= 0; i-- {
+		if match(order[i]) {
+			return page, true, nil
+		}
+	}
+	return page, false, nil
+}
+
+func (p *Provider) piList(c *call) *result {
+	lp, e := readListParams(c.f)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	customer, _, e := c.f.strParam("customer")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	exp, e := c.f.expansionParam(0)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	page, hasMore, e := listPage(p.st.piOrder, p.st.pis, lp, func(pi *paymentIntent) bool {
+		return lp.createdOK(pi.created) && (customer == "" || pi.customer == customer)
+	}, "payment_intent")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	b := appendListHead(make([]byte, 0, 1536*len(page)+64))
+	for i, pi := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.appendPI(b, pi, exp)
+	}
+	return okResult(appendListTail(b, hasMore, "/v1/payment_intents"))
+}
+
+func (p *Provider) chargeRetrieve(c *call) *result {
+	exp, e := c.f.expansionParam(expandPaymentIntent)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch := p.st.charges[c.id]
+	if ch == nil {
+		return p.errResult(c, resourceMissing("charge", "id", c.id))
+	}
+	return okResult(p.appendCharge(make([]byte, 0, 2048), ch, exp))
+}
+
+func (p *Provider) chargeList(c *call) *result {
+	lp, e := readListParams(c.f)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	piID, _, e := c.f.strParam("payment_intent")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	customer, _, e := c.f.strParam("customer")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	exp, e := c.f.expansionParam(0)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	page, hasMore, e := listPage(p.st.chargeOrder, p.st.charges, lp, func(ch *charge) bool {
+		return lp.createdOK(ch.created) && (piID == "" || ch.pi.id == piID) && (customer == "" || ch.pi.customer == customer)
+	}, "charge")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	b := appendListHead(make([]byte, 0, 2048*len(page)+64))
+	for i, ch := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.appendCharge(b, ch, exp)
+	}
+	return okResult(appendListTail(b, hasMore, "/v1/charges"))
+}

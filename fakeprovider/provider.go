@@ -1,0 +1,373 @@
+package fakeprovider
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Provider is a stateful fake of Stripe's v1 API (PaymentIntents,
+// Charges, Refunds, Events) with signed webhooks and injectable faults.
+// It is an http.Handler: serve it with httptest, Serve or ListenAndServe.
+// Requests under /_paychaos/ are the control API; everything else is the
+// Stripe-compatible API.
+type Provider struct {
+	cfg   config
+	log   *slog.Logger
+	clock clock
+	ids   idGen
+	sched *scheduler
+	hooks *dispatcher
+
+	// nfaults mirrors len(faults) so the hot path skips the lock when no
+	// fault is installed.
+	nfaults atomic.Int32
+
+	mu        sync.Mutex // guards the fields below and everything in st
+	st        *state
+	faults    []*activeFault
+	faultSeq  int
+	endpoints []*endpoint
+
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+var _ http.Handler = (*Provider)(nil)
+
+// New returns a provider with an empty ledger. Call Close when done: it
+// stops webhook deliveries and pending settlements.
+func New(opts ...Option) *Provider {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Provider{cfg: cfg, log: cfg.logger, st: newState(), closed: make(chan struct{})}
+	p.clock.base = cfg.now
+	p.ids.seed = mix64(cfg.seed ^ 0x6a09e667f3bcc908)
+	p.sched = newScheduler()
+	p.hooks = newDispatcher(p)
+	for _, w := range cfg.webhooks {
+		p.endpoints = append(p.endpoints, &endpoint{url: w.url, secret: w.secret})
+	}
+	return p
+}
+
+// Close stops webhook delivery and releases hanging requests. It is safe
+// to call more than once.
+func (p *Provider) Close() error {
+	p.closeOnce.Do(func() {
+		close(p.closed)
+		p.hooks.stop()
+		p.sched.stop()
+	})
+	return nil
+}
+
+// ServeHTTP serves the API and the control API.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		p.serveControl(w, r)
+		return
+	}
+	p.serveAPI(w, r)
+}
+
+// call is one API request on its way through the pipeline.
+type call struct {
+	r       *http.Request
+	route   routeID
+	id      string
+	f       *form
+	reqID   string
+	idemKey string
+	// waits are deliveries the answer must wait for (webhook_early).
+	waits   []chan struct{}
+	waitMax time.Duration
+	// lastPI and lastPIBody are the last PaymentIntent rendered for an
+	// event, reused for the answer when nothing changed since.
+	lastPI     *paymentIntent
+	lastPIBody []byte
+}
+
+// result is an endpoint's answer.
+type result struct {
+	status int
+	body   []byte
+	save   bool   // kept under the idempotency key
+	ctype  string // Content-Type when not JSON
+}
+
+func okResult(body []byte) *result { return &result{status: http.StatusOK, body: body, save: true} }
+
+func (p *Provider) errResult(c *call, e *apiError) *result {
+	return &result{status: e.status, body: p.renderError(e, c.reqID), save: e.save}
+}
+
+var (
+	hdrJSON = []string{"application/json"}
+	hdrTrue = []string{"true"}
+)
+
+func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
+	c := &call{r: r, reqID: p.ids.short("req_")}
+	h := w.Header()
+	h["Request-Id"] = []string{c.reqID}
+	if v := r.Header["Stripe-Version"]; len(v) == 1 && len(v[0]) < 64 {
+		h["Stripe-Version"] = v
+	}
+	c.route, c.id = matchRoute(r.Method, r.URL.Path)
+
+	var pre preFaults
+	p.mu.Lock()
+	if c.route == routeNone {
+		p.st.unknownRoutes++
+	} else {
+		p.st.requests[c.route]++
+	}
+	if p.nfaults.Load() > 0 {
+		pre = p.preFaultsLocked(c.route)
+	}
+	p.mu.Unlock()
+
+	if pre.away != nil {
+		p.actAway(w, c, pre.away)
+		return
+	}
+	if e := p.authenticate(r); e != nil {
+		h["Www-Authenticate"] = []string{`Basic realm="Stripe"`}
+		p.write(w, c, p.errResult(c, e), postFaults{})
+		return
+	}
+	if c.route == routeNone {
+		p.write(w, c, p.errResult(c, unknownRoute(r.Method, r.URL.Path)), postFaults{})
+		return
+	}
+	f, e := p.decode(r, c.route)
+	if e != nil {
+		p.write(w, c, p.errResult(c, e), postFaults{})
+		return
+	}
+	c.f = f
+	if pre.err != nil && !(pre.err.f.Kind == FaultHTTPError && pre.err.f.Mode == ModeSaved) {
+		p.write(w, c, p.faultError(c, pre.err), postFaults{})
+		return
+	}
+
+	var own *idemEntry
+	defer func() {
+		// A handler that panicked must not leave its key in flight forever.
+		if own != nil && own.inflight {
+			p.mu.Lock()
+			if p.st.idem[c.idemKey] == own {
+				delete(p.st.idem, c.idemKey)
+			}
+			p.mu.Unlock()
+		}
+	}()
+	if r.Method == http.MethodPost {
+		if v := r.Header["Idempotency-Key"]; len(v) > 0 {
+			c.idemKey = strings.TrimSpace(v[0])
+		}
+	}
+	if c.idemKey != "" {
+		h["Idempotency-Key"] = []string{c.idemKey}
+		var replay *idemEntry
+		own, replay, e = p.claim(c)
+		if e != nil {
+			p.write(w, c, p.errResult(c, e), postFaults{})
+			return
+		}
+		if replay != nil {
+			h["Idempotent-Replayed"] = hdrTrue
+			h["Original-Request"] = []string{replay.reqID}
+			p.respond(w, c, &result{status: replay.status, body: replay.body})
+			return
+		}
+	}
+	if pre.delay > 0 {
+		p.sleep(r.Context(), pre.delay)
+	}
+	var res *result
+	if pre.err != nil {
+		res = p.faultError(c, pre.err)
+		res.save = true
+	} else {
+		res = routes[c.route].handle(p, c)
+	}
+	if own != nil {
+		p.settle(c, own, res)
+	}
+	p.respond(w, c, res)
+}
+
+// respond applies the post-commit faults to an answer and writes it.
+func (p *Provider) respond(w http.ResponseWriter, c *call, res *result) {
+	var post postFaults
+	if p.nfaults.Load() > 0 {
+		p.mu.Lock()
+		post = p.postFaultsLocked(c.route, res.status)
+		p.mu.Unlock()
+	}
+	if len(c.waits) > 0 {
+		p.waitDeliveries(c)
+	}
+	if a := post.commit; a != nil {
+		switch a.f.Mode {
+		case ModeDrop:
+			p.log.LogAttrs(c.r.Context(), slog.LevelDebug, "fault: commit then drop", slog.String("request", c.reqID))
+			abortConn(w)
+			return
+		case ModeHang:
+			p.log.LogAttrs(c.r.Context(), slog.LevelDebug, "fault: commit then hang", slog.String("request", c.reqID))
+			p.hang(c.r.Context(), a.f.Delay)
+			abortConn(w)
+			return
+		default:
+			p.write(w, c, p.faultError(c, a), postFaults{})
+			return
+		}
+	}
+	p.write(w, c, res, post)
+}
+
+// write sends res, changed by the body faults in post.
+func (p *Provider) write(w http.ResponseWriter, c *call, res *result, post postFaults) {
+	h := w.Header()
+	body := res.body
+	if post.body != nil {
+		if post.body.f.Kind == FaultTruncatedJSON {
+			body = body[:len(body)/2]
+		} else {
+			body = malformed(body)
+		}
+	}
+	switch {
+	case post.contentType:
+		h["Content-Type"] = []string{"text/html; charset=utf-8"}
+	case res.ctype != "":
+		h["Content-Type"] = []string{res.ctype}
+	default:
+		h["Content-Type"] = hdrJSON
+	}
+	if post.shouldRetry {
+		h["Stripe-Should-Retry"] = hdrTrue
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(res.status)
+	_, _ = w.Write(body)
+}
+
+// malformed returns a body that is not JSON: an extra comma after the
+// opening brace, the rest intact.
+func malformed(b []byte) []byte {
+	out := make([]byte, 0, len(b)+1)
+	if len(b) > 0 && b[0] == '{' {
+		out = append(out, '{', ',')
+		return append(out, b[1:]...)
+	}
+	out = append(out, "{,"...)
+	return append(out, b...)
+}
+
+// faultError renders the answer of an error fault.
+func (p *Provider) faultError(c *call, a *activeFault) *result {
+	status := a.f.Status
+	var e *apiError
+	switch a.f.Kind {
+	case FaultRateLimit:
+		e = &apiError{status: http.StatusTooManyRequests, typ: errInvalidRequest, code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."}
+	case FaultLockTimeout:
+		e = &apiError{status: http.StatusTooManyRequests, typ: errInvalidRequest, code: "lock_timeout", message: lockTimeoutMsg}
+	case FaultIdempotencyConflict:
+		e = inFlightError(c.idemKey)
+	default:
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		switch status {
+		case http.StatusTooManyRequests:
+			e = &apiError{status: status, typ: errInvalidRequest, code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."}
+		case http.StatusConflict:
+			e = inFlightError(c.idemKey)
+		default:
+			typ := errAPI
+			if status < 500 {
+				typ = errInvalidRequest
+			}
+			e = &apiError{status: status, typ: typ, message: "An unknown error occurred while processing your request. (" + strconv.Itoa(status) + " from the payment provider)"}
+		}
+	}
+	if status == 0 {
+		status = e.status
+	}
+	switch a.f.Body {
+	case BodyHTML:
+		return &result{status: status, ctype: "text/html; charset=utf-8", body: []byte("<html><head><title>" + strconv.Itoa(status) + " " + http.StatusText(status) + "</title></head><body><center><h1>" + strconv.Itoa(status) + " " + http.StatusText(status) + "</h1></center></body></html>\n")}
+	case BodyEmpty:
+		return &result{status: status, ctype: "text/plain; charset=utf-8", body: []byte{}}
+	}
+	e.status = status
+	return p.errResult(c, e)
+}
+
+const lockTimeoutMsg = "This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request. If you see this error frequently and are making multiple concurrent requests to a single object, make your requests serially or at a lower rate."
+
+// actAway answers for a provider that is gone: no answer at all, or the
+// fault's status and body.
+func (p *Provider) actAway(w http.ResponseWriter, c *call, a *activeFault) {
+	if a.f.Status == 0 {
+		abortConn(w)
+		return
+	}
+	res := p.faultError(c, a)
+	p.write(w, c, res, postFaults{})
+}
+
+// abortConn closes the client's connection without an answer.
+func abortConn(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// sleep waits for d unless the provider closes first. A client that gives
+// up does not stop it: the server keeps working, as a real one would.
+func (p *Provider) sleep(_ context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.closed:
+	}
+}
+
+// hang holds a request for d (0: until the client gives up) or until the
+// provider closes.
+func (p *Provider) hang(ctx context.Context, d time.Duration) {
+	var tc <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		tc = t.C
+	}
+	select {
+	case <-tc:
+	case <-ctx.Done():
+	case <-p.closed:
+	}
+}
+
+// ErrClosed is returned by operations on a closed provider.
+var ErrClosed = errors.New("provider closed")

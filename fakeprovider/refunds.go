@@ -1,0 +1,231 @@
+package fakeprovider
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// refundedByRefunds is the captured money already returned by refunds that
+// did not fail or get canceled.
+func (ch *charge) refundedByRefunds() int64 {
+	var n int64
+	for _, r := range ch.refunds {
+		if r.status == "succeeded" || r.status == "pending" {
+			n += r.amount
+		}
+	}
+	return n
+}
+
+func (p *Provider) refundCreate(c *call) *result {
+	f := c.f
+	piID, _, e := f.strParam("payment_intent")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	chID, _, e := f.strParam("charge")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	if piID == "" && chID == "" {
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_missing", param: "payment_intent",
+			message: "One of the following params should be provided for this request: payment_intent or charge."})
+	}
+	amt, hasAmt, e := f.int64Param("amount")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	if hasAmt && amt < 1 {
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: "amount",
+			message: "This value must be greater than or equal to 1."})
+	}
+	reason, _, e := f.enumParam("reason", "duplicate", "fraudulent", "requested_by_customer")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	md, _, _, e := f.metadataParam()
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	for _, b := range []string{"refund_application_fee", "reverse_transfer"} {
+		if _, _, e := f.boolParam(b); e != nil {
+			return p.errResult(c, e)
+		}
+	}
+	exp, e := f.expansionParam(expandCharge | expandPaymentIntent)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ch *charge
+	if chID != "" {
+		if ch = p.st.charges[chID]; ch == nil {
+			return p.errResult(c, resourceMissing("charge", "charge", chID))
+		}
+		if piID != "" && ch.pi.id != piID {
+			return p.errResult(c, invalidParam("charge", fmt.Sprintf("Charge %s does not belong to PaymentIntent %s.", chID, truncateForMsg(piID))))
+		}
+	} else {
+		pi := p.st.pis[piID]
+		if pi == nil {
+			return p.errResult(c, resourceMissing("payment_intent", "payment_intent", piID))
+		}
+		if pi.status != statusSucceeded || pi.latestCharge == nil {
+			msg := fmt.Sprintf("This PaymentIntent (%s) does not have a successful charge to refund.", pi.id)
+			if pi.status == statusRequiresCapture {
+				msg = fmt.Sprintf("This PaymentIntent (%s) has not been captured; cancel it instead to release the authorization.", pi.id)
+			}
+			return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "charge_not_refundable", param: "payment_intent", message: msg, save: true})
+		}
+		ch = pi.latestCharge
+	}
+	if !ch.captured || ch.status != "succeeded" {
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "charge_not_refundable", param: "charge",
+			message: fmt.Sprintf("Charge %s has not been captured and cannot be refunded; cancel its PaymentIntent instead.", ch.id), save: true})
+	}
+	left := ch.amountCaptured - ch.refundedByRefunds()
+	if left <= 0 {
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "charge_already_refunded",
+			message: fmt.Sprintf("Charge %s has already been refunded.", ch.id), chargeID: ch.id, save: true})
+	}
+	if !hasAmt {
+		amt = left
+	}
+	if amt > left {
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "amount_too_large", param: "amount",
+			message: fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)", formatAmount(amt, ch.currency), formatAmount(left, ch.currency)), save: true})
+	}
+	now := p.clock.now()
+	re := &refund{seq: len(p.st.refundOrder), id: p.ids.next("re_"), charge: ch, amount: amt, currency: ch.currency,
+		status: "succeeded", reason: reason, metadata: setMetadata(nil, md, false), created: now.Unix(), createdAt: now}
+	if ch.card.refundFails {
+		re.status = "pending"
+		st, id := p.st, re.id
+		p.sched.after(p.cfg.processingDelay, func() { p.failRefund(st, id) })
+	} else {
+		re.balanceTxn = p.ids.next("txn_")
+	}
+	p.st.refunds[re.id] = re
+	p.st.refundOrder = append(p.st.refundOrder, re)
+	ch.refunds = append(ch.refunds, re)
+	ch.amountRefunded += amt
+	ch.refunded = ch.refundedByRefunds() >= ch.amountCaptured
+	p.emitRefundLocked(c, "refund.created", re)
+	p.emitChargeLocked(c, "charge.refunded", ch)
+	return okResult(p.appendRefund(make([]byte, 0, 1024), re, exp))
+}
+
+// failRefund ends a pending refund (pm_card_refundFail) in failed: the
+// money is back on the charge.
+func (p *Provider) failRefund(st *state, id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.st != st {
+		return
+	}
+	re := p.st.refunds[id]
+	if re == nil || re.status != "pending" {
+		return
+	}
+	re.status, re.failureReason = "failed", "declined"
+	ch := re.charge
+	ch.amountRefunded -= re.amount
+	ch.refunded = ch.refundedByRefunds() >= ch.amountCaptured
+	p.emitRefundLocked(nil, "refund.failed", re)
+	p.emitChargeLocked(nil, "charge.refund.updated", ch)
+}
+
+func (p *Provider) refundRetrieve(c *call) *result {
+	exp, e := c.f.expansionParam(expandCharge | expandPaymentIntent)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	re := p.st.refunds[c.id]
+	if re == nil {
+		return p.errResult(c, resourceMissing("refund", "id", c.id))
+	}
+	return okResult(p.appendRefund(make([]byte, 0, 1024), re, exp))
+}
+
+func (p *Provider) refundUpdate(c *call) *result {
+	md, sent, cleared, e := c.f.metadataParam()
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	exp, e := c.f.expansionParam(expandCharge | expandPaymentIntent)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	re := p.st.refunds[c.id]
+	if re == nil {
+		return p.errResult(c, resourceMissing("refund", "id", c.id))
+	}
+	if sent {
+		re.metadata = setMetadata(re.metadata, md, cleared)
+	}
+	return okResult(p.appendRefund(make([]byte, 0, 1024), re, exp))
+}
+
+func (p *Provider) refundCancel(c *call) *result {
+	exp, e := c.f.expansionParam(expandCharge | expandPaymentIntent)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	re := p.st.refunds[c.id]
+	if re == nil {
+		return p.errResult(c, resourceMissing("refund", "id", c.id))
+	}
+	if re.status != "pending" && re.status != "requires_action" {
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "refund_not_cancelable",
+			message: fmt.Sprintf("Refund %s has a status of %s and can no longer be canceled.", re.id, re.status), save: true})
+	}
+	re.status = "canceled"
+	ch := re.charge
+	ch.amountRefunded -= re.amount
+	ch.refunded = ch.refundedByRefunds() >= ch.amountCaptured
+	p.emitRefundLocked(c, "refund.updated", re)
+	return okResult(p.appendRefund(make([]byte, 0, 1024), re, exp))
+}
+
+func (p *Provider) refundList(c *call) *result {
+	lp, e := readListParams(c.f)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	chID, _, e := c.f.strParam("charge")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	piID, _, e := c.f.strParam("payment_intent")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	exp, e := c.f.expansionParam(0)
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	page, hasMore, e := listPage(p.st.refundOrder, p.st.refunds, lp, func(re *refund) bool {
+		return lp.createdOK(re.created) && (chID == "" || re.charge.id == chID) && (piID == "" || re.charge.pi.id == piID)
+	}, "refund")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	b := appendListHead(make([]byte, 0, 1024*len(page)+64))
+	for i, re := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.appendRefund(b, re, exp)
+	}
+	return okResult(appendListTail(b, hasMore, "/v1/refunds"))
+}

@@ -1,0 +1,283 @@
+package fakeprovider
+
+// expansion is the set of expand[] paths a request asked for.
+type expansion uint8
+
+const (
+	expandLatestCharge expansion = 1 << iota
+	expandPaymentMethod
+	expandPaymentIntent
+	expandCharge
+)
+
+// appendPI appends a PaymentIntent in Stripe's wire shape.
+func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, pi.id)
+	b = append(b, `,"object":"payment_intent","amount":`...)
+	b = appendInt(b, pi.amount)
+	b = append(b, `,"amount_capturable":`...)
+	b = appendInt(b, pi.amountCapturable)
+	b = append(b, `,"amount_received":`...)
+	b = appendInt(b, pi.amountReceived)
+	b = append(b, `,"application":null,"application_fee_amount":null,"automatic_payment_methods":`...)
+	if pi.apm {
+		b = append(b, `{"allow_redirects":`...)
+		b = appendStr(b, pi.allowRedirects)
+		b = append(b, `,"enabled":true}`...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"canceled_at":`...)
+	b = appendIntOrNull(b, pi.canceledAt)
+	b = append(b, `,"cancellation_reason":`...)
+	b = appendStrOrNull(b, pi.cancellationReason)
+	b = append(b, `,"capture_method":`...)
+	b = appendStr(b, pi.captureMethod)
+	b = append(b, `,"client_secret":`...)
+	b = appendStr(b, pi.clientSecret)
+	b = append(b, `,"confirmation_method":`...)
+	b = appendStr(b, pi.confirmationMethod)
+	b = append(b, `,"created":`...)
+	b = appendInt(b, pi.created)
+	b = append(b, `,"currency":`...)
+	b = appendStr(b, pi.currency)
+	b = append(b, `,"customer":`...)
+	b = appendStrOrNull(b, pi.customer)
+	b = append(b, `,"description":`...)
+	b = appendStrOrNull(b, pi.description)
+	b = append(b, `,"last_payment_error":`...)
+	if pi.lastError != nil {
+		b = p.appendErrorObject(b, pi.lastError, false, "")
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"latest_charge":`...)
+	switch {
+	case pi.latestCharge == nil:
+		b = append(b, "null"...)
+	case exp&expandLatestCharge != 0:
+		b = p.appendCharge(b, pi.latestCharge, 0)
+	default:
+		b = appendStr(b, pi.latestCharge.id)
+	}
+	b = append(b, `,"livemode":false,"metadata":`...)
+	b = appendMetadata(b, pi.metadata)
+	b = append(b, `,"next_action":`...)
+	switch pi.nextAction {
+	case "":
+		b = append(b, "null"...)
+	case "redirect_to_url":
+		b = append(b, `{"redirect_to_url":{"return_url":`...)
+		b = appendStr(b, pi.returnURL)
+		b = append(b, `,"url":"https://hooks.stripe.com/3d_secure_2/hosted?merchant=acct_paychaos&payment_intent=`...)
+		b = append(b, pi.id...)
+		b = append(b, `"},"type":"redirect_to_url"}`...)
+	default:
+		b = append(b, `{"type":"use_stripe_sdk","use_stripe_sdk":{"type":"three_d_secure_redirect","stripe_js":"https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=`...)
+		b = append(b, pi.id...)
+		b = append(b, `"}}`...)
+	}
+	b = append(b, `,"on_behalf_of":null,"payment_method":`...)
+	switch {
+	case pi.paymentMethod == "":
+		b = append(b, "null"...)
+	case exp&expandPaymentMethod != 0:
+		b = appendPaymentMethod(b, pi.paymentMethod, testCards[pi.paymentMethod], pi.created)
+	default:
+		b = appendStr(b, pi.paymentMethod)
+	}
+	b = append(b, `,"payment_method_configuration_details":null,"payment_method_types":`...)
+	b = appendStrList(b, pi.pmTypes)
+	b = append(b, `,"processing":null,"receipt_email":`...)
+	b = appendStrOrNull(b, pi.receiptEmail)
+	b = append(b, `,"review":null,"setup_future_usage":`...)
+	b = appendStrOrNull(b, pi.setupFutureUsage)
+	b = append(b, `,"shipping":null,"source":null,"statement_descriptor":`...)
+	b = appendStrOrNull(b, pi.statementDesc)
+	b = append(b, `,"statement_descriptor_suffix":null,"status":`...)
+	b = appendStr(b, pi.status)
+	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
+	return b
+}
+
+// appendCharge appends a Charge. payment_method is a plain id: stripe-go
+// decodes it into a string.
+func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, ch.id)
+	b = append(b, `,"object":"charge","amount":`...)
+	b = appendInt(b, ch.amount)
+	b = append(b, `,"amount_captured":`...)
+	b = appendInt(b, ch.amountCaptured)
+	b = append(b, `,"amount_refunded":`...)
+	b = appendInt(b, ch.amountRefunded)
+	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":null,"balance_transaction":`...)
+	b = appendStrOrNull(b, ch.balanceTxn)
+	b = append(b, `,"billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null},"calculated_statement_descriptor":"PAYCHAOS","captured":`...)
+	b = appendBool(b, ch.captured)
+	b = append(b, `,"created":`...)
+	b = appendInt(b, ch.created)
+	b = append(b, `,"currency":`...)
+	b = appendStr(b, ch.currency)
+	b = append(b, `,"customer":`...)
+	b = appendStrOrNull(b, ch.pi.customer)
+	b = append(b, `,"description":`...)
+	b = appendStrOrNull(b, ch.pi.description)
+	b = append(b, `,"disputed":false,"failure_balance_transaction":null,"failure_code":`...)
+	b = appendStrOrNull(b, ch.failureCode)
+	b = append(b, `,"failure_message":`...)
+	b = appendStrOrNull(b, ch.failureMessage)
+	b = append(b, `,"fraud_details":{},"livemode":false,"metadata":`...)
+	b = appendMetadata(b, ch.metadata)
+	b = append(b, `,"on_behalf_of":null,"outcome":`...)
+	b = appendOutcome(b, ch)
+	b = append(b, `,"paid":`...)
+	b = appendBool(b, ch.paid)
+	b = append(b, `,"payment_intent":`...)
+	if exp&expandPaymentIntent != 0 {
+		b = p.appendPI(b, ch.pi, 0)
+	} else {
+		b = appendStr(b, ch.pi.id)
+	}
+	b = append(b, `,"payment_method":`...)
+	b = appendStr(b, ch.card.id)
+	b = append(b, `,"payment_method_details":{"card":`...)
+	b = appendCard(b, ch.card)
+	b = append(b, `,"type":"card"},"receipt_email":`...)
+	b = appendStrOrNull(b, ch.pi.receiptEmail)
+	b = append(b, `,"receipt_url":`...)
+	if ch.paid {
+		b = append(b, `"https://pay.stripe.com/receipts/payment/`...)
+		b = append(b, ch.id...)
+		b = append(b, '"')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"refunded":`...)
+	b = appendBool(b, ch.refunded)
+	b = append(b, `,"review":null,"shipping":null,"source":null,"statement_descriptor":null,"statement_descriptor_suffix":null,"status":`...)
+	b = appendStr(b, ch.status)
+	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
+	return b
+}
+
+func appendOutcome(b []byte, ch *charge) []byte {
+	if ch.status != "failed" {
+		return append(b, `{"network_status":"approved_by_network","reason":null,"risk_level":"normal","risk_score":12,"seller_message":"Payment complete.","type":"authorized"}`...)
+	}
+	b = append(b, `{"network_status":"declined_by_network","reason":`...)
+	b = appendStr(b, ch.declineCode)
+	b = append(b, `,"risk_level":"normal","risk_score":12,"seller_message":"The bank returned the decline code `...)
+	b = append(b, '`')
+	b = append(b, ch.declineCode...)
+	b = append(b, "`.\",\"type\":\"issuer_declined\"}"...)
+	return b
+}
+
+// appendCard appends the card details of a test card.
+func appendCard(b []byte, c *testCard) []byte {
+	b = append(b, `{"brand":`...)
+	b = appendStr(b, c.brand)
+	b = append(b, `,"checks":{"address_line1_check":null,"address_postal_code_check":null,"cvc_check":"pass"},"country":`...)
+	b = appendStr(b, c.country)
+	b = append(b, `,"exp_month":12,"exp_year":2034,"fingerprint":"pcFp`...)
+	b = append(b, c.last4...)
+	b = append(b, `","funding":`...)
+	b = appendStr(b, c.funding)
+	b = append(b, `,"last4":`...)
+	b = appendStr(b, c.last4)
+	b = append(b, `,"network":`...)
+	b = appendStr(b, c.brand)
+	return append(b, '}')
+}
+
+// appendPaymentMethod appends a card PaymentMethod object.
+func appendPaymentMethod(b []byte, id string, c *testCard, created int64) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, id)
+	b = append(b, `,"object":"payment_method","billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null}`...)
+	if c != nil {
+		b = append(b, `,"card":`...)
+		b = appendCard(b, c)
+	}
+	b = append(b, `,"created":`...)
+	b = appendInt(b, created)
+	b = append(b, `,"customer":null,"livemode":false,"metadata":{},"type":"card"}`...)
+	return b
+}
+
+// appendRefund appends a Refund.
+func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, re.id)
+	b = append(b, `,"object":"refund","amount":`...)
+	b = appendInt(b, re.amount)
+	b = append(b, `,"balance_transaction":`...)
+	b = appendStrOrNull(b, re.balanceTxn)
+	b = append(b, `,"charge":`...)
+	if exp&expandCharge != 0 {
+		b = p.appendCharge(b, re.charge, 0)
+	} else {
+		b = appendStr(b, re.charge.id)
+	}
+	b = append(b, `,"created":`...)
+	b = appendInt(b, re.created)
+	b = append(b, `,"currency":`...)
+	b = appendStr(b, re.currency)
+	b = append(b, `,"destination_details":null,"failure_reason":`...)
+	b = appendStrOrNull(b, re.failureReason)
+	b = append(b, `,"metadata":`...)
+	b = appendMetadata(b, re.metadata)
+	b = append(b, `,"payment_intent":`...)
+	if exp&expandPaymentIntent != 0 {
+		b = p.appendPI(b, re.charge.pi, 0)
+	} else {
+		b = appendStr(b, re.charge.pi.id)
+	}
+	b = append(b, `,"reason":`...)
+	b = appendStrOrNull(b, re.reason)
+	b = append(b, `,"receipt_number":null,"source_transfer_reversal":null,"status":`...)
+	b = appendStr(b, re.status)
+	b = append(b, `,"transfer_reversal":null}`...)
+	return b
+}
+
+// appendEvent appends an Event. apiVersion must carry the SDK's release
+// train (clover for stripe-go v84) or webhook.ConstructEvent rejects it.
+func appendEvent(b []byte, ev *event, apiVersion string, pending int) []byte {
+	b = append(b, `{"id":`...)
+	b = appendStr(b, ev.id)
+	b = append(b, `,"object":"event","api_version":`...)
+	b = appendStr(b, apiVersion)
+	b = append(b, `,"created":`...)
+	b = appendInt(b, ev.created)
+	b = append(b, `,"data":{"object":`...)
+	b = append(b, ev.object...)
+	if ev.prev != nil {
+		b = append(b, `,"previous_attributes":`...)
+		b = append(b, ev.prev...)
+	}
+	b = append(b, `},"livemode":false,"pending_webhooks":`...)
+	b = appendInt(b, int64(pending))
+	b = append(b, `,"request":{"id":`...)
+	b = appendStrOrNull(b, ev.reqID)
+	b = append(b, `,"idempotency_key":`...)
+	b = appendStrOrNull(b, ev.idemKey)
+	b = append(b, `},"type":`...)
+	b = appendStr(b, ev.typ)
+	return append(b, '}')
+}
+
+// appendListHead starts a list envelope; appendListTail ends it.
+func appendListHead(b []byte) []byte {
+	return append(b, `{"object":"list","data":[`...)
+}
+
+func appendListTail(b []byte, hasMore bool, url string) []byte {
+	b = append(b, `],"has_more":`...)
+	b = appendBool(b, hasMore)
+	b = append(b, `,"url":`...)
+	b = appendStr(b, url)
+	return append(b, '}')
+}
