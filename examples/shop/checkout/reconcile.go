@@ -181,7 +181,6 @@ func (s *Shop) findPayments(ctx context.Context, o Order) ([]*stripe.PaymentInte
 		found = found[:0]
 		p := &stripe.PaymentIntentSearchParams{}
 		p.Query = fmt.Sprintf("metadata['order_id']:'%s'", o.ID)
-		p.AddExpand("data.latest_charge")
 		for pi, err := range s.sc.V1PaymentIntents.Search(ctx, p) {
 			if err != nil {
 				return err
