@@ -267,7 +267,7 @@ func (s Scenario) Violations() []Check {
 // conclusive reports whether the scenario's figures mean something: it ran
 // to the end with a result and was neither inconclusive nor errored.
 func (s Scenario) conclusive() bool {
-	return s.HasResult && (s.Status == StatusPass || s.Status == StatusFail) && s.Inconclusive == ""
+	return s.HasResult && provedSomething(s)
 }
 
 // provedSomething reports whether a scenario's passing verdicts mean the
