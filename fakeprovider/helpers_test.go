@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -210,3 +211,5 @@ func (s *hookSink) failNext(n int) {
 }
 
 var bg = context.Background()
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
