@@ -126,6 +126,7 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 		Title        string  `json:"title"`
 		FailCells    int     `json:"failCells"`
 		ExternalRefs int     `json:"externalRefs"`
+		TableScrolls bool    `json:"tableScrolls"`
 	}
 	const probe = `(() => {
 	  const vis = el => {
@@ -152,6 +153,7 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	    title: document.title,
 	    failCells: document.querySelectorAll("table.matrix td.c-fail").length,
 	    externalRefs: [...document.querySelectorAll("[src],[href]")].filter(e => !(e.getAttribute("href")||"").startsWith("#")).length,
+	    tableScrolls: (s => s.scrollWidth > s.clientWidth)(document.querySelector("#matrix .scroll")),
 	  };
 	})()`
 	f, err := chromedp.Run(bctx, chromedp.Evaluate[facts](probe))
@@ -161,8 +163,8 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	if f.Verdict.Text != "FAIL" || !f.Verdict.Visible || !f.Verdict.InFirstScreen {
 		t.Errorf("verdict %+v: want FAIL, visible on the first screen", f.Verdict)
 	}
-	if !strings.HasPrefix(f.Score.Text, "54 /100 resilience score") || !f.Score.Visible || !f.Score.InFirstScreen {
-		t.Errorf("score %+v: want 54/100 visible on the first screen", f.Score)
+	if !strings.HasPrefix(f.Score.Text, "66 /100 resilience score") || !f.Score.Visible || !f.Score.InFirstScreen {
+		t.Errorf("score %+v: want 66/100 visible on the first screen", f.Score)
 	}
 	if f.Rows != 6 || !f.Table.Visible || f.FailCells != 1 {
 		t.Errorf("table: %d rows (want 6), visible %v, %d violated cells (want 1)", f.Rows, f.Table.Visible, f.FailCells)
@@ -176,6 +178,9 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	}
 	if f.ScrollWidth > f.ViewWidth {
 		t.Errorf("the page is %.0f px wide in a %.0f px window: it scrolls sideways on a laptop", f.ScrollWidth, f.ViewWidth)
+	}
+	if f.TableScrolls {
+		t.Errorf("the scenarios × invariants table (all ten invariants) does not fit a 1280 px screen")
 	}
 	if f.ExternalRefs != 0 {
 		t.Errorf("%d elements reference something outside the page", f.ExternalRefs)

@@ -61,6 +61,8 @@ func baselineResult() harness.Result {
 	return harness.Result{
 		Scenario: "baseline, no fault", Seed: 1234, Mode: "embedded", Target: "shop", Traffic: "steady",
 		Started: fixtureStart.Add(2 * time.Second), Duration: 21 * time.Second,
+		// The harness reports its baseline as the fault "none".
+		Faults: []harness.FaultReport{{Name: "none", Kind: "none", Start: 6 * time.Second, End: 12 * time.Second}},
 		Window: check.Window{FaultStart: 6 * time.Second, FaultEnd: 12 * time.Second, SettleEnd: 18 * time.Second},
 		Phases: phases(
 			harness.PhaseStats{OK: 60, P50: 45 * time.Millisecond, P95: 74 * time.Millisecond, P99: 78 * time.Millisecond},
@@ -117,6 +119,13 @@ func outageResult() harness.Result {
 			},
 			{Invariant: "eventual-resolution", Result: check.Pass},
 			{Invariant: "fail-fast", Result: check.Pass},
+			// The rest of the catalogue, so the table has its full width.
+			{Invariant: "no-lost-money", Result: check.Pass},
+			{Invariant: "amount-integrity", Result: check.Pass},
+			{Invariant: "refund-safety", Result: check.Pass},
+			{Invariant: "webhook-authenticity", Result: check.Skip, Message: "no webhook sent"},
+			{Invariant: "input-safety", Result: check.Skip, Message: "no attack sent"},
+			{Invariant: "no-secret-leak", Result: check.Pass},
 		},
 		Timeline:  timeline(2, 220, 22*time.Second, 5*time.Second, 15*time.Second, hurt),
 		Dir:       "runs/1234/provider-outage",

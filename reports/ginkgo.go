@@ -291,6 +291,9 @@ func fillFromResult(s *Scenario, res harness.Result) {
 		s.Duration = Duration(res.Duration)
 	}
 	for _, f := range res.Faults {
+		if f.Kind == noFaultKind {
+			continue
+		}
 		s.Faults = append(s.Faults, Fault{
 			Name: f.Name, Kind: f.Kind, Params: f.Params,
 			Start: Duration(f.Start), End: Duration(f.End),
@@ -333,6 +336,10 @@ func fillFromResult(s *Scenario, res harness.Result) {
 	s.Dir = res.Dir
 	s.Reproduce = res.Reproduce
 }
+
+// noFaultKind is the kind of the harness's baseline "fault" (fault.None):
+// it injects nothing, so it has no window to shade and nothing to fire.
+const noFaultKind = "none"
 
 // reproduce is the fallback command that re-runs one scenario with its
 // seed, used when the scenario did not say how.

@@ -199,7 +199,7 @@ func TestJUnitStructure(t *testing.T) {
 	for _, p := range s.Properties {
 		props[p.Name] = p.Value
 	}
-	if props["seed"] != "1234" || props["verdict"] != "fail" || props["exit_code"] != "1" || props["score"] != "54" {
+	if props["seed"] != "1234" || props["verdict"] != "fail" || props["exit_code"] != "1" || props["score"] != "66" {
 		t.Errorf("properties: %v", props)
 	}
 	if len(s.Cases) != len(r.Scenarios) {
