@@ -46,7 +46,7 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	bin, err := chromium()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("the HTML report's browser test needs Chromium and CI=true: %v; install Debian's package: apt-get install -y chromium", err)
+			t.Fatalf("CI=true and Chromium is missing, so the HTML report cannot be checked in a browser: %v; install Debian's package first: apt-get install -y chromium", err)
 		}
 		t.Skipf("skipping the HTML report's browser test: %v; install Debian's package (apt-get install -y chromium) to run it; in CI (CI=true) this is a failure", err)
 	}
