@@ -33,8 +33,8 @@ func (t *Targets) link(n LinkName) (*proxy.Link, error) {
 }
 
 // Outage takes a link down: connections are refused, open ones closed.
-// Nothing crosses a down link, so its evidence is the operations that
-// needed it while it was down.
+// Nothing crosses a down link, so its evidence is what needed the link
+// while it was down (see linkEvidence).
 type Outage struct {
 	FaultName string
 	Link      LinkName
@@ -57,23 +57,64 @@ func (o Outage) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if err != nil {
 		return nil, err
 	}
+	ev, err := newLinkEvidence(ctx, t, o.Link)
+	if err != nil {
+		return nil, err
+	}
 	if err := l.Disable(ctx); err != nil {
 		return nil, errors.Join(err, l.Enable(context.WithoutCancel(ctx)))
 	}
-	return &outage{link: l, kind: o.Link}, nil
+	return &outage{link: l, ev: ev}, nil
 }
 
 type outage struct {
 	link *proxy.Link
-	kind LinkName
+	ev   linkEvidence
 }
 
 func (o *outage) Recover(ctx context.Context) error { return o.link.Enable(ctx) }
 
-func (o *outage) Hits(_ context.Context, during []history.Op) (int64, error) {
+func (o *outage) Hits(ctx context.Context, during []history.Op) (int64, error) {
+	return o.ev.hits(ctx, during)
+}
+
+// linkEvidence counts what needed a link while a fault was on it.
+// Toxiproxy counts a connection's bytes only when it closes, and
+// keep-alive connections outlive a fault window, so the evidence is taken
+// from the traffic instead: on the provider link, the checkouts, refunds
+// and cancellations that ran in the window (each needs the provider); on
+// the webhook link, the deliveries the provider attempted in the window.
+type linkEvidence struct {
+	link       LinkName
+	provider   Provider
+	deliveries int
+}
+
+func newLinkEvidence(ctx context.Context, t *Targets, l LinkName) (linkEvidence, error) {
+	ev := linkEvidence{link: l, provider: t.Provider}
+	if l == WebhookLink {
+		if t.Provider == nil {
+			return ev, fmt.Errorf("webhook link fault: no provider to count deliveries")
+		}
+		snap, err := t.Provider.Ledger(ctx)
+		if err != nil {
+			return ev, fmt.Errorf("webhook link fault: read deliveries: %w", err)
+		}
+		ev.deliveries = len(snap.Deliveries)
+	}
+	return ev, nil
+}
+
+func (ev linkEvidence) hits(ctx context.Context, during []history.Op) (int64, error) {
+	if ev.link == WebhookLink {
+		snap, err := ev.provider.Ledger(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return int64(max(len(snap.Deliveries)-ev.deliveries, 0)), nil
+	}
 	var n int64
 	for _, op := range during {
-		// Checkout needs the provider link; webhooks flow only after payments.
 		if op.Kind == history.Pay || op.Kind == history.Refund || op.Kind == history.Cancel {
 			n++
 		}
@@ -84,8 +125,8 @@ func (o *outage) Hits(_ context.Context, during []history.Op) (int64, error) {
 // ToxicFault puts one Toxiproxy toxic on a link. Toxiproxy rolls toxicity
 // when a connection opens, and keep-alive connections outlive a window, so
 // these faults use toxicity 1: a probabilistic fault belongs in the
-// provider. The evidence is the bytes that crossed the link while the
-// toxic was on.
+// provider. Toxics act on open connections too, so everything that needed
+// the link in the window met the toxic (see linkEvidence).
 type ToxicFault struct {
 	FaultName string
 	Link      LinkName
@@ -107,32 +148,24 @@ func (f ToxicFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, _, err := l.Bytes(ctx)
+	ev, err := newLinkEvidence(ctx, t, f.Link)
 	if err != nil {
-		return nil, fmt.Errorf("inject %s: %w", f.FaultName, err)
+		return nil, err
 	}
 	if err := l.AddToxic(ctx, f.Toxic); err != nil {
 		return nil, errors.Join(err, l.RemoveToxic(context.WithoutCancel(ctx), f.Toxic.Name))
 	}
-	return &toxicOn{link: l, name: f.Toxic.Name, before: before}, nil
+	return &toxicOn{link: l, name: f.Toxic.Name, ev: ev}, nil
 }
 
 type toxicOn struct {
-	link   *proxy.Link
-	name   string
-	before int64
+	link *proxy.Link
+	name string
+	ev   linkEvidence
 }
 
 func (t *toxicOn) Recover(ctx context.Context) error { return t.link.RemoveToxic(ctx, t.name) }
 
 func (t *toxicOn) Hits(ctx context.Context, during []history.Op) (int64, error) {
-	n, ok, err := t.link.Bytes(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		// No metrics on this server: the operations that ran are the evidence.
-		return int64(len(during)), nil
-	}
-	return n - t.before, nil
+	return t.ev.hits(ctx, during)
 }

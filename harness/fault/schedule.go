@@ -69,7 +69,6 @@ type scheduled struct {
 	cur     Injected // nil while off
 	hits    int64    // from windows already closed
 	err     error
-	windows []history.Op
 }
 
 func (sc *scheduled) period(d time.Duration) time.Duration {

@@ -1,13 +1,10 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -108,42 +105,6 @@ func (l *Link) Reset(ctx context.Context) error {
 	}
 	errs = append(errs, l.Enable(ctx))
 	return errors.Join(errs...)
-}
-
-// Bytes is how many bytes the link has received from both sides so far,
-// from Toxiproxy's proxy metrics. ok is false when the server does not
-// export them (a remote server started without -proxy-metrics).
-func (l *Link) Bytes(ctx context.Context) (n int64, ok bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.srv.api+"/metrics", nil)
-	if err != nil {
-		return 0, false, err
-	}
-	resp, err := l.srv.client.Do(req)
-	if err != nil {
-		return 0, false, fmt.Errorf("read metrics: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return 0, false, nil
-	}
-	// Lines look like:
-	// toxiproxy_proxy_received_bytes_total{direction="upstream",listener="…",proxy="provider",upstream="…"} 1234
-	want := `proxy="` + l.Name + `"`
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "toxiproxy_proxy_received_bytes_total{") || !strings.Contains(line, want) {
-			continue
-		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err != nil {
-			return 0, false, fmt.Errorf("parse metric %q: %w", line, err)
-		}
-		n += int64(v)
-	}
-	return n, true, sc.Err()
 }
 
 // retry runs f up to n times, each under its own 5 s deadline.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/collectors"
 	"github.com/rs/zerolog"
 	zlog "github.com/rs/zerolog/log"
 )
@@ -48,9 +47,7 @@ func WithListenHost(h string) Option { return func(s *Server) { s.host = h } }
 func Embedded(opts ...Option) (*Server, error) {
 	// The bandwidth toxic logs through zerolog's global logger.
 	zlog.Logger = zerolog.Nop()
-	metrics := toxiproxy.NewMetricsContainer(nil)
-	metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
-	api := toxiproxy.NewServer(metrics, zerolog.Nop())
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for toxiproxy api: %w", err)

@@ -1,0 +1,294 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/paychaos/paychaos/harness/check"
+	"github.com/paychaos/paychaos/harness/fault"
+	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/sut"
+	"github.com/paychaos/paychaos/harness/traffic"
+)
+
+// Run takes one scenario through the pipeline. It returns an error only
+// when the harness could not do its job; what the SUT did wrong is in the
+// Result's verdicts.
+func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
+	s = s.withDefaults()
+	if err := s.validate(); err != nil {
+		return Result{}, err
+	}
+	rec := history.NewRecorder()
+	res := Result{
+		Scenario: s.Name, Seed: e.o.seed, Mode: e.o.mode, Target: e.o.launcher.Name(),
+		Traffic: s.Traffic.Name, Started: rec.Start(),
+	}
+	log := e.o.log.With("scenario", s.Name)
+
+	// Warm up: traffic starts and runs beside everything that follows.
+	trafficCtx, stopTraffic := context.WithCancel(ctx)
+	defer stopTraffic()
+	runner := &traffic.Runner{
+		Driver: e.sut.Driver, Recorder: rec, Customers: e.sut.Customers,
+		Rand: rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name))), Prefix: fmt.Sprintf("%s-%d-", s.Name, time.Now().UnixNano()),
+	}
+	trafficDone := make(chan error, 1)
+	go func() { _, err := runner.Run(trafficCtx, s.Traffic); trafficDone <- err }()
+	stop := func() error {
+		stopTraffic()
+		return <-trafficDone
+	}
+	reqsBefore, err := e.providerRequests(ctx)
+	if err != nil {
+		return res, errors.Join(err, stop())
+	}
+	if err := sleep(ctx, s.Warmup); err != nil {
+		return res, errors.Join(err, stop())
+	}
+
+	// Inject, hold, recover. Recovery runs whatever happens, with a
+	// context of its own.
+	log.Info("inject", "fault", s.Fault.Name())
+	res.Window.FaultStart = rec.Now()
+	on, err := s.Fault.Inject(ctx, e.Targets())
+	if err != nil {
+		return res, errors.Join(fmt.Errorf("inject %s: %w", s.Fault.Name(), err), stop())
+	}
+	holdErr := sleep(ctx, s.Hold)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	hits, hitsErr := on.Hits(rctx, opsSince(rec.Ops(), res.Window.FaultStart))
+	recErr := on.Recover(rctx)
+	res.Window.FaultEnd = rec.Now()
+	log.Info("recovered", "fault", s.Fault.Name(), "hits", hits)
+	res.Faults = []FaultReport{report(s.Fault, res.Window, hits)}
+	if err := errors.Join(holdErr, hitsErr, recErr); err != nil {
+		return res, errors.Join(fmt.Errorf("fault %s: %w", s.Fault.Name(), err), stop())
+	}
+
+	// Cool down: traffic goes on after recovery, then stops.
+	cooldownErr := sleep(ctx, s.Cooldown)
+	if err := errors.Join(cooldownErr, stop()); err != nil {
+		return res, err
+	}
+	reqsAfter, err := e.providerRequests(ctx)
+	if err != nil {
+		return res, err
+	}
+
+	// Settle: the SUT resolves what is pending, by itself or when asked.
+	orders, err := e.settle(ctx, rec, s.Settle)
+	if err != nil {
+		return res, err
+	}
+	res.Window.SettleEnd = rec.Now()
+
+	// Reconcile the two views: what the SUT says, what the provider did.
+	ledger, err := e.control.Ledger(ctx)
+	if err != nil {
+		return res, fmt.Errorf("read the provider's ledger: %w", err)
+	}
+	ops := rec.Ops()
+	history.TagPhases(ops, res.Window.FaultStart, res.Window.FaultEnd)
+
+	// Check.
+	saved := history.Run{
+		Meta: history.Meta{
+			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: e.o.mode, Target: res.Target,
+			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
+			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
+			FailFastBudget: s.FailFastBudget,
+		},
+		Ops: ops, Orders: orders, Ledger: ledger,
+	}
+	if s.Fault.Kind() == "none" {
+		saved.Meta.FailFastBudget = 0 // no outage to fail fast in
+	}
+	res.Verdicts = Check(saved, s.Invariants...)
+	for _, v := range res.Verdicts {
+		res.MoneyAtRisk += v.MoneyAtRisk
+	}
+	res.Phases = phaseStats(ops)
+	res.RecoveryTime = recoveryTime(ops, res.Window.FaultEnd)
+	res.Timeline = timeline(ops)
+	res.Inconclusive = inconclusive(s, ops, res.Faults, reqsAfter == reqsBefore)
+	res.Duration = time.Since(res.Started)
+
+	// Save, so the run can be re-checked offline.
+	if e.o.outDir != "" {
+		res.Dir = filepath.Join(e.o.outDir, runDirName(s.Name, e.o.seed))
+		if err := history.Save(res.Dir, saved); err != nil {
+			return res, fmt.Errorf("save run: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// Check proves the invariants over a run: the pipeline's check step, and
+// what re-checks a saved run offline.
+func Check(run history.Run, invs ...check.Invariant) []check.Verdict {
+	in := &check.Input{
+		History: run.Ops, Orders: run.Orders, Ledger: run.Ledger,
+		Window:         check.Window{FaultStart: run.Meta.FaultStart, FaultEnd: run.Meta.FaultEnd, SettleEnd: run.Meta.SettleEnd},
+		FailFastBudget: run.Meta.FailFastBudget,
+		Secrets:        []string{SecretKey, WebhookSecret},
+	}
+	return check.Run(in, invs...)
+}
+
+// providerRequests is how many API requests the provider has received.
+func (e *Env) providerRequests(ctx context.Context) (int64, error) {
+	snap, err := e.control.Ledger(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the provider's ledger: %w", err)
+	}
+	var n int64
+	for _, c := range snap.Requests {
+		n += c
+	}
+	return n, nil
+}
+
+// settle asks the SUT to reconcile and reads its orders until none is
+// pending or the deadline passes; it returns the last orders read.
+func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Duration) ([]history.Order, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		if r, ok := e.sut.Driver.(sut.Reconciler); ok {
+			if err := r.Reconcile(ctx); err != nil {
+				e.o.log.Warn("reconcile", "err", err)
+			}
+		}
+		orders, err := e.orders(ctx, rec)
+		if err != nil {
+			return nil, fmt.Errorf("read the SUT's orders: %w", err)
+		}
+		pending := 0
+		for _, o := range orders {
+			if o.Status == history.StatusPending {
+				pending++
+			}
+		}
+		if pending == 0 || time.Now().After(deadline) {
+			return orders, nil
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// orders reads every order the SUT holds for the run's customers, or, for
+// a SUT that cannot list, every order the history names.
+func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Order, error) {
+	if l, ok := e.sut.Driver.(sut.Lister); ok {
+		var all []history.Order
+		for _, c := range e.sut.Customers {
+			os, err := l.Orders(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, os...)
+		}
+		return all, nil
+	}
+	seen := map[string]bool{}
+	var all []history.Order
+	for _, op := range rec.Ops() {
+		if op.Order == "" || seen[op.Order] {
+			continue
+		}
+		seen[op.Order] = true
+		c := sut.Customer{ID: op.Customer}
+		for _, cc := range e.sut.Customers {
+			if cc.ID == op.Customer {
+				c = cc
+			}
+		}
+		r, err := e.sut.Driver.Get(ctx, c, op.Order)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, r.Order)
+	}
+	return all, nil
+}
+
+// inconclusive says why a run proved nothing, or "" when it proved
+// something.
+func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerIdle bool) string {
+	checkouts := 0
+	for _, op := range ops {
+		if op.Kind == history.Pay {
+			checkouts++
+		}
+	}
+	switch {
+	case checkouts == 0:
+		return "no checkout ran"
+	case providerIdle:
+		return "the provider received no request: the SUT does not reach the provider paychaos gave it"
+	}
+	if s.Fault.Kind() == "none" {
+		return ""
+	}
+	for _, f := range faults {
+		if !f.Fired() {
+			return fmt.Sprintf("fault %s never acted", f.Name)
+		}
+	}
+	return ""
+}
+
+func report(f fault.Fault, w check.Window, hits int64) FaultReport {
+	r := FaultReport{Name: f.Name(), Kind: f.Kind(), Start: w.FaultStart, End: w.FaultEnd, Hits: hits}
+	if d, ok := f.(fault.Describer); ok {
+		r.Params = d.Params()
+	}
+	return r
+}
+
+func opsSince(ops []history.Op, t time.Duration) []history.Op {
+	var out []history.Op
+	for _, op := range ops {
+		if op.Call >= t {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func hash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func runDirName(name string, seed int64) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	return fmt.Sprintf("%s-seed%d", b, seed)
+}

@@ -1,0 +1,101 @@
+// Package refshop launches the reference shop (examples/shop) as the
+// system under test, in process: the default target of paychaos.
+package refshop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paychaos/paychaos/examples/shop/checkout"
+	"github.com/paychaos/paychaos/harness/sut"
+)
+
+// AdminToken authorises the shop's admin calls in tests.
+const AdminToken = "adm_paychaos"
+
+// Customers are the shop's test customers.
+var Customers = []sut.Customer{
+	{ID: "cus_alice", Token: "tok_alice"},
+	{ID: "cus_bob", Token: "tok_bob"},
+	{ID: "cus_carol", Token: "tok_carol"},
+}
+
+// Launcher starts the reference shop in process, with the named flaws
+// switched on (comma-separated, as in SHOP_FLAWS).
+type Launcher struct {
+	Flaws  string
+	Logger *slog.Logger
+	// ClientTimeout is the shop's timeout for one provider call; short, so
+	// that scenarios are quick.
+	ClientTimeout time.Duration
+}
+
+var _ sut.Launcher = Launcher{}
+
+// Name implements sut.Launcher.
+func (l Launcher) Name() string {
+	if l.Flaws != "" {
+		return "reference-shop[" + l.Flaws + "]"
+	}
+	return "reference-shop"
+}
+
+// Launch implements sut.Launcher.
+func (l Launcher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error) {
+	flaws, err := checkout.ParseFlaws(l.Flaws)
+	if err != nil {
+		return nil, err
+	}
+	tokens := map[string]string{}
+	for _, c := range Customers {
+		tokens[c.Token] = c.ID
+	}
+	log := l.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	timeout := l.ClientTimeout
+	if timeout == 0 {
+		timeout = 400 * time.Millisecond
+	}
+	shop, err := checkout.New(ctx, checkout.Config{
+		ProviderURL:       w.ProviderURL,
+		SecretKey:         w.SecretKey,
+		WebhookSecret:     w.WebhookSecret,
+		Flaws:             flaws,
+		Customers:         tokens,
+		AdminToken:        AdminToken,
+		ClientTimeout:     timeout,
+		ResponseBudget:    5 * timeout,
+		ReconcileInterval: 250 * time.Millisecond,
+		Logger:            log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the shop: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("listen for the shop: %w", err), shop.Close())
+	}
+	hs := &http.Server{Handler: shop, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = hs.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+	target := sut.ShopTarget(base, Customers)
+	return &sut.Instance{
+		Driver:      sut.NewHTTPDriver(target, sut.WithAdminToken(AdminToken), sut.WithClient(&http.Client{Timeout: 30 * time.Second})),
+		Customers:   Customers,
+		Addr:        ln.Addr().String(),
+		WebhookPath: target.Webhook.Path,
+		Close: func() error {
+			err := hs.Close()
+			<-done
+			return errors.Join(err, shop.Close())
+		},
+	}, nil
+}

@@ -1,0 +1,44 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/paychaos/paychaos/harness"
+	"github.com/paychaos/paychaos/harness/sut/refshop"
+)
+
+// Config says how each scenario gets a fresh environment.
+type Config struct {
+	// NewEnv wires a fresh environment for one scenario, seeded with seed.
+	NewEnv func(ctx context.Context, seed int64) (*harness.Env, error)
+	// Reproduce is the command that re-runs one scenario, given its full
+	// name and seed; shown when a scenario fails.
+	Reproduce func(name string, seed int64) string
+}
+
+// ReferenceShop runs the scenarios against the reference shop in process,
+// with the named flaws (comma-separated, as in SHOP_FLAWS) switched on.
+// Runs are saved under outDir when it is not empty.
+func ReferenceShop(flaws, outDir string) Config {
+	return Config{
+		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
+			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(refshop.Launcher{Flaws: flaws})}
+			if outDir != "" {
+				opts = append(opts, harness.WithOutDir(outDir))
+			}
+			return harness.New(ctx, opts...)
+		},
+		Reproduce: func(name string, seed int64) string {
+			env := ""
+			if flaws != "" {
+				env = "SHOP_FLAWS=" + flaws + " "
+			}
+			return fmt.Sprintf("%spaychaos run --seed %d --focus %q", env, seed, name)
+		},
+	}
+}
+
+// FromEnv is ReferenceShop configured by SHOP_FLAWS and PAYCHAOS_OUT.
+func FromEnv() Config { return ReferenceShop(os.Getenv("SHOP_FLAWS"), os.Getenv("PAYCHAOS_OUT")) }

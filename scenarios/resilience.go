@@ -1,0 +1,126 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gcustom"
+	"github.com/onsi/gomega/types"
+
+	"github.com/paychaos/paychaos/harness"
+)
+
+// PaymentResilience registers every scenario family against the SUT that
+// cfg wires. Call it at the top level of a suite:
+//
+//	var _ = scenarios.PaymentResilience(scenarios.Config{NewEnv: myEnv})
+func PaymentResilience(cfg Config) bool {
+	return Describe("payment resilience", func() {
+		baseline(cfg)
+		outage(cfg)
+	})
+}
+
+// run takes one scenario through the harness and asserts that it proved
+// something and that every invariant held.
+func run(ctx SpecContext, cfg Config, s harness.Scenario) harness.Result {
+	seed := GinkgoRandomSeed()
+	env, err := cfg.NewEnv(ctx, seed)
+	DeferCleanup(func() error {
+		if env == nil {
+			return nil
+		}
+		return env.Close()
+	})
+	Expect(err).NotTo(HaveOccurred(), "wire the environment")
+
+	By(fmt.Sprintf("running %s: %s under %s traffic", s.Name, faultName(s), s.Traffic.Name))
+	res, err := env.Run(ctx, s)
+	if cfg.Reproduce != nil {
+		res.Reproduce = cfg.Reproduce(CurrentSpecReport().FullText(), seed)
+	}
+	AddReportEntry(harness.ReportEntryName, res, ReportEntryVisibilityNever)
+	Expect(err).NotTo(HaveOccurred(), "the harness could not do its job")
+	Expect(res).To(BeConclusive())
+	Expect(res).To(HoldEveryInvariant())
+	return res
+}
+
+func faultName(s harness.Scenario) string {
+	if s.Fault == nil {
+		return "no fault"
+	}
+	return s.Fault.Name()
+}
+
+// BeConclusive fails a run that proved nothing, e.g. because its fault
+// never acted.
+func BeConclusive() types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(r harness.Result) (bool, error) {
+		return r.Inconclusive == "", nil
+	}).WithTemplate("Scenario {{.Actual.Scenario}} is inconclusive: {{.Actual.Inconclusive}}")
+}
+
+// HoldEveryInvariant fails a run with a violated invariant and says what a
+// person needs: the invariant, the orders, the evidence, the seed and the
+// command to reproduce.
+func HoldEveryInvariant() types.GomegaMatcher { return holdEvery{} }
+
+type holdEvery struct{}
+
+func (holdEvery) Match(actual any) (bool, error) {
+	r, ok := actual.(harness.Result)
+	if !ok {
+		return false, fmt.Errorf("HoldEveryInvariant expects a harness.Result, got %T", actual)
+	}
+	return len(r.Failed()) == 0, nil
+}
+
+func (holdEvery) FailureMessage(actual any) string {
+	return describeViolations(actual.(harness.Result))
+}
+
+func (holdEvery) NegatedFailureMessage(any) string {
+	return "expected at least one invariant to be violated, but every invariant held"
+}
+
+// describeViolations is the failure message of HoldEveryInvariant.
+func describeViolations(r harness.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s (seed %d) violated %d invariant(s):\n", r.Scenario, r.Seed, len(r.Failed()))
+	for _, v := range r.Failed() {
+		fmt.Fprintf(&b, "  ✗ %s: %s\n", v.Invariant, v.Message)
+		if len(v.Orders) > 0 {
+			fmt.Fprintf(&b, "    orders: %s\n", list(v.Orders, 10))
+		}
+		if len(v.Ledger) > 0 {
+			fmt.Fprintf(&b, "    ledger: %s\n", list(v.Ledger, 10))
+		}
+		if len(v.Ops) > 0 {
+			ops := make([]string, len(v.Ops))
+			for i, id := range v.Ops {
+				ops[i] = fmt.Sprint(id)
+			}
+			fmt.Fprintf(&b, "    operations: %s\n", list(ops, 10))
+		}
+		if v.MoneyAtRisk > 0 {
+			fmt.Fprintf(&b, "    money at risk: %d (minor units)\n", v.MoneyAtRisk)
+		}
+	}
+	if r.Dir != "" {
+		fmt.Fprintf(&b, "history and ledger saved in %s\n", r.Dir)
+	}
+	if r.Reproduce != "" {
+		fmt.Fprintf(&b, "reproduce: %s\n", r.Reproduce)
+	}
+	return b.String()
+}
+
+func list(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return fmt.Sprintf("%s … and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
+}
