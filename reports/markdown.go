@@ -67,10 +67,13 @@ func markdown(r Report) string {
 	}
 	b.WriteString(foot)
 	out := b.String()
-	if len(out) >= MarkdownLimit { // cannot happen unless a single header line is huge
-		cut := strings.LastIndexByte(out[:MarkdownLimit-len(foot)-200], '\n')
-		if cut < 0 {
-			cut = MarkdownLimit - len(foot) - 200
+	if len(out) >= MarkdownLimit { // only when the header alone is huge (thousands of suite failures)
+		cut := MarkdownLimit - len(foot) - 200
+		if nl := strings.LastIndexByte(out[:cut], '\n'); nl > 0 {
+			cut = nl
+		}
+		for cut > 0 && !utf8.RuneStart(out[cut]) {
+			cut--
 		}
 		out = out[:cut] + "\n\n_…cut to fit; see `" + HTMLName + "`._\n" + foot
 	}

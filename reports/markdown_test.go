@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // hugeRun is a run far past what a comment can hold: many scenarios, long
@@ -71,6 +72,19 @@ func TestMarkdownStaysUnderTheLimit(t *testing.T) {
 	table := out[strings.Index(out, "## Invariants"):strings.Index(out, "✅ held ·")]
 	if !strings.Contains(table, "more scenarios in `index.html`") || strings.Contains(table, "| scenario 1 with") {
 		t.Errorf("a cut table should list violated scenarios first and say how many were left out")
+	}
+}
+
+// Even a header swollen by suite failures stays under the limit.
+func TestMarkdownHugeHeader(t *testing.T) {
+	r := hugeRun(10, 10)
+	for i := range 5000 {
+		r.Run.SuiteFailures = append(r.Run.SuiteFailures, fmt.Sprintf("AfterSuite failed: cleanup %d left a proxy behind — ✗", i))
+	}
+	r.refresh()
+	out := render(t, r, md)
+	if len(out) >= MarkdownLimit || !utf8.Valid(out) || !strings.Contains(string(out), "cut to fit") {
+		t.Fatalf("summary of %d bytes, valid UTF-8 %v", len(out), utf8.Valid(out))
 	}
 }
 
