@@ -1,6 +1,7 @@
 package sut
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -193,9 +194,32 @@ func (p *proc) Kill(ctx context.Context) error {
 	return nil
 }
 
-func (p *proc) Freeze(context.Context) error {
-	_, err := p.signal(syscall.SIGSTOP)
-	return err
+func (p *proc) Freeze(ctx context.Context) error {
+	if _, err := p.signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	// SIGSTOP is delivered asynchronously: wait until the kernel says the
+	// process is stopped, so the freeze is real when Freeze returns.
+	p.mu.Lock()
+	pid := p.cmd.Process.Pid
+	p.mu.Unlock()
+	stat := fmt.Sprintf("/proc/%d/stat", pid)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return nil // no procfs here: the signal is all we can do
+		}
+		// The state follows the command name in parentheses: "pid (comm) T …".
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) && (b[i+2] == 'T' || b[i+2] == 't') {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return fmt.Errorf("freeze: process %d not stopped after 5s", pid)
 }
 
 func (p *proc) Thaw(context.Context) error {
