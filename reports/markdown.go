@@ -378,18 +378,19 @@ func mdDetails(r Report, budget int) string {
 
 // mdText makes free text safe in Markdown prose: HTML-looking text would
 // vanish, and a pipe would break a table.
-func mdText(s string) string {
-	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`).Replace(s)
-}
+func mdText(s string) string { return mdTextReplacer.Replace(s) }
+
+var (
+	mdTextReplacer = strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`)
+	mdCodeReplacer = strings.NewReplacer("`", "'", "\n", " ", "|", `\|`)
+)
 
 func mdCell(s string) string {
 	return strings.ReplaceAll(mdText(strings.TrimSpace(s)), "\n", " ")
 }
 
 // mdCode makes text safe inside a single-backtick code span.
-func mdCode(s string) string {
-	return strings.NewReplacer("`", "'", "\n", " ", "|", `\|`).Replace(s)
-}
+func mdCode(s string) string { return mdCodeReplacer.Replace(s) }
 
 func sortedKeys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
