@@ -289,20 +289,6 @@ func (e *testEnv) refundedOn(pi string) int64 {
 	return n
 }
 
-// onlyOrder returns the only order of the shop (for flows that create one
-// order but got no order back, e.g. a dropped connection).
-func (e *testEnv) onlyOrder() Order {
-	e.t.Helper()
-	orders, err := listOrders(context.Background(), e.shop.st.db, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if len(orders) != 1 {
-		e.t.Fatalf("want 1 order, have %d", len(orders))
-	}
-	return orders[0]
-}
-
 // dbState is every row of the shop's database, for "nothing changed"
 // checks.
 func (e *testEnv) dbState() string {

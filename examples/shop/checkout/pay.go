@@ -41,6 +41,9 @@ func (s *Shop) checkout(ctx context.Context, cus string, req checkoutRequest) (O
 		paymentMethod: req.paymentMethod,
 	}
 	a := attempt{orderID: o.ID, n: 1, key: o.ID + "/a1", amount: req.chargeAmount}
+	// In flight from before it exists: neither a resubmission nor the
+	// reconciler may take the order for an abandoned one.
+	defer s.markInflight(o.ID)()
 	// The attempt is durable before the provider hears of it.
 	err := s.st.tx(ctx, func(tx *sql.Tx) error {
 		if err := insertOrder(ctx, tx, o); err != nil {
