@@ -4,8 +4,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v84"
 )
