@@ -1,10 +1,6 @@
 package check
 
-import (
-	"fmt"
-
-	"github.com/paychaos/paychaos/harness/history"
-)
+import "fmt"
 
 // amountIntegrity: the customer is charged exactly what the order costs.
 //
@@ -30,41 +26,38 @@ func (c amountIntegrity) checkIndex(ix *index) Verdict {
 		bad := false
 		for _, p := range ix.paysOfOrder(int32(o)) {
 			pay := &ix.pays[p]
+			cur := ix.payCurrency(p)
 			if pay.captured == 0 {
 				continue
 			}
 			checked++
 			switch {
-			case !sameCurrency(pay.currency, v.currency):
+			case !sameCurrency(cur, v.currency):
 				f.violation(pay.captured, "%s: %s captured %d %s for an order in %s",
-					v.id, pay.id, pay.captured, pay.currency, v.currency)
+					v.id, ix.payID(p), pay.captured, cur, v.currency)
 			case pay.captured != v.amount:
 				f.violation(abs(pay.captured-v.amount), "%s: %s captured %d for an order of %d %s",
-					v.id, pay.id, pay.captured, v.amount, v.currency)
+					v.id, ix.payID(p), pay.captured, v.amount, v.currency)
 			default:
 				continue
 			}
 			bad = true
 			f.ledgerIDs(ix.payLedgerIDs(p)...)
 		}
-		if v.order.Amount > 0 && v.opAmount > 0 &&
-			(v.opAmount != v.order.Amount || !sameCurrency(v.opCurrency, v.order.Currency)) {
+		if req := v.firstPay; req >= 0 && v.order.Amount > 0 &&
+			(ix.op(req).Amount != v.order.Amount || !sameCurrency(ix.op(req).Currency, v.order.Currency)) {
+			op := ix.op(req)
 			checked++
 			bad = true
-			f.violation(abs(v.opAmount-v.order.Amount), "%s: the client asked to pay %d %s, the SUT recorded %d %s",
-				v.id, v.opAmount, v.opCurrency, v.order.Amount, v.order.Currency)
-			for _, i := range ix.opsOfOrder(int32(o)) {
-				if op := ix.op(i); op.Kind == history.Pay && op.Amount > 0 {
-					f.op(op.ID)
-					break
-				}
-			}
+			f.violation(abs(op.Amount-v.order.Amount), "%s: the client asked to pay %d %s, the SUT recorded %d %s",
+				v.id, op.Amount, op.Currency, v.order.Amount, v.order.Currency)
+			f.op(op.ID)
 			for _, p := range ix.paysOfOrder(int32(o)) {
 				if ix.pays[p].captured > 0 {
 					f.ledgerIDs(ix.payLedgerIDs(p)...)
 				}
 			}
-		} else if v.opAmount > 0 {
+		} else if req >= 0 {
 			checked++
 		}
 		if bad {

@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
@@ -303,7 +304,7 @@ func TestExpectAllows(t *testing.T) {
 	}
 }
 
-func TestScanPANs(t *testing.T) {
+func TestNextPAN(t *testing.T) {
 	tests := []struct {
 		s    string
 		want []string // last four digits of each card found
@@ -327,15 +328,20 @@ func TestScanPANs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		scanPANs(tt.s, func(start, end int, d []byte) bool {
-			got = append(got, string(d[len(d)-4:]))
-			if !isPAN(d) {
-				t.Errorf("%q: reported %s which is no card", tt.s, d)
+		for at := 0; ; {
+			start, end, ok := nextPAN(tt.s, at)
+			if !ok {
+				break
 			}
-			return true
-		})
+			pan := strings.NewReplacer(" ", "", "-", "").Replace(tt.s[start:end])
+			if !isPAN([]byte(pan)) || len(pan) < 13 || len(pan) > 19 {
+				t.Errorf("%q: reported %q which is no card", tt.s, tt.s[start:end])
+			}
+			got = append(got, last4(pan))
+			at = end
+		}
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("scanPANs(%q) = %v, want %v", tt.s, got, tt.want)
+			t.Errorf("nextPAN over %q = %v, want %v", tt.s, got, tt.want)
 		}
 	}
 	if got := redact("card 4242 4242 4242 4242, key sk_test_51Habc", []string{"sk_test_51Habc"}); got != "card ••••4242, key sk_…" {
@@ -357,4 +363,110 @@ func sameVerdict(a, b Verdict) bool {
 	return a.Invariant == b.Invariant && a.Result == b.Result && a.Message == b.Message &&
 		slices.Equal(a.Orders, b.Orders) && slices.Equal(a.Ops, b.Ops) &&
 		slices.Equal(a.Ledger, b.Ledger) && a.MoneyAtRisk == b.MoneyAtRisk
+}
+
+func TestDuplicateRecordsFirstWins(t *testing.T) {
+	in := loadFixture(t, "clean.json")
+	// A second, contradicting record of ord_1.
+	in.Orders = append(in.Orders, history.Order{ID: "ord_1", Status: history.StatusFailed, Amount: 1999, Currency: "usd"})
+	for _, v := range Run(in) {
+		if v.Result != Pass {
+			t.Errorf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+		}
+	}
+}
+
+// TestUnorderedLedger: charges listed in another order than their intents
+// are matched all the same, through the scan and then the id map.
+func TestUnorderedLedger(t *testing.T) {
+	in := genInput(rand.New(rand.NewSource(3)), 5000)
+	slices.Reverse(in.Ledger.Charges)
+	rand.New(rand.NewSource(4)).Shuffle(len(in.Ledger.PaymentIntents), func(i, j int) {
+		in.Ledger.PaymentIntents[i], in.Ledger.PaymentIntents[j] = in.Ledger.PaymentIntents[j], in.Ledger.PaymentIntents[i]
+	})
+	for _, v := range Run(in) {
+		if v.Result != Pass {
+			t.Errorf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+		}
+	}
+	ix := newIndex(in)
+	if ix.piByID == nil {
+		t.Error("an unordered ledger did not fall back to the id map")
+	}
+	for c, p := range ix.chargePay {
+		if ix.payID(p) != in.Ledger.Charges[c].PaymentIntent {
+			t.Fatalf("charge %s matched to %s", in.Ledger.Charges[c].ID, ix.payID(p))
+		}
+	}
+}
+
+// TestParallelRunMatchesSerial: a history large enough for Run to work in
+// parallel gets the verdicts each invariant gives alone. Some orders are
+// broken so that the verdicts carry evidence.
+func TestParallelRunMatchesSerial(t *testing.T) {
+	in := genInput(rand.New(rand.NewSource(5)), parallelOps+5000)
+	for i := 0; i < len(in.Orders); i += 997 {
+		if in.Orders[i].Status == history.StatusPaid {
+			in.Orders[i].Status = history.StatusPending
+		}
+	}
+	got := Run(in)
+	failed := 0
+	for k, inv := range All() {
+		if want := inv.Check(in); !sameVerdict(got[k], want) {
+			t.Errorf("%s: Run gave %+v, Check gave %+v", inv.Name(), got[k], want)
+		}
+		if got[k].Result == Fail {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Fatal("the broken orders were not found")
+	}
+}
+
+func TestRadixSort(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, n := range []int{0, 1, 255, 256, 10000} {
+		s := make([]hashedOp, n)
+		for i := range s {
+			s[i] = hashedOp{h: r.Uint64() >> uint(r.Intn(64)), i: int32(i)}
+			if i%7 == 0 && i > 0 {
+				s[i].h = s[i-1].h // equal keys keep their order
+			}
+		}
+		want := slices.Clone(s)
+		slices.SortStableFunc(want, func(a, b hashedOp) int {
+			if a.h < b.h {
+				return -1
+			}
+			if a.h > b.h {
+				return 1
+			}
+			return 0
+		})
+		radixSort(s)
+		if !slices.Equal(s, want) {
+			t.Fatalf("n=%d: radixSort differs from a stable sort", n)
+		}
+	}
+}
+
+// TestSameRequestHashCollision: ops whose hashes collide but whose keys
+// differ are different requests.
+func TestSameRequestHashCollision(t *testing.T) {
+	in := loadFixture(t, "no-double-charge-same-key.json")
+	ix := newIndex(in)
+	// Pretend ops 1 (cus_1, cart-77, ord_a) and 3 (cus_2, cart-77, ord_c)
+	// collide: they are still two requests, each with one order.
+	run := []hashedOp{{h: 1, i: 0}, {h: 1, i: 2}}
+	if got := splitRequests(ix, run, nil); len(got) != 0 {
+		t.Fatalf("different customers merged: %v", got)
+	}
+	// Ops 1 and 2 are one request with two orders.
+	run = []hashedOp{{h: 1, i: 1}, {h: 1, i: 0}, {h: 1, i: 2}}
+	got := splitRequests(ix, run, nil)
+	if len(got) != 1 || !slices.Equal(got[0], []int32{0, 1}) {
+		t.Fatalf("got %v, want [[0 1]]", got)
+	}
 }

@@ -1,21 +1,21 @@
 package check
 
 import (
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/paychaos/paychaos/harness/history"
 )
 
 // payment is one ledger payment: a PaymentIntent, or a charge whose
 // PaymentIntent the ledger does not hold ("loose"). Money is summed once
-// here so that no invariant re-reads the ledger.
+// here so that no invariant re-reads the ledger. It holds no pointers (its
+// id, currency and status are read from the ledger record), so a million
+// of them cost the garbage collector nothing.
 type payment struct {
-	id       string // pi_… or, for a loose charge, ch_…
-	pi       int32  // index in Ledger.PaymentIntents; -1 for a loose charge
-	order    int32  // index in index.orders
-	amount   int64
-	currency string
-	status   string // the PaymentIntent's status, or the loose charge's
+	rec   int32 // index in Ledger.PaymentIntents, or -1-index in Ledger.Charges for a loose charge
+	order int32 // index in index.orders
 	// captured is what the provider took: succeeded, captured charges, or
 	// the intent's amount_received when no such charge is recorded.
 	captured int64
@@ -28,11 +28,42 @@ type payment struct {
 // live is the money the provider still holds for this payment.
 func (p *payment) live() int64 { return p.captured - p.refunded - p.pendingRefund }
 
-// undecided reports whether the provider has not settled the payment yet
+// payID, payCurrency, payStatus and payAmount read payment p's ledger
+// record.
+func (ix *index) payID(p int32) string {
+	if r := ix.pays[p].rec; r >= 0 {
+		return ix.in.Ledger.PaymentIntents[r].ID
+	}
+	return ix.in.Ledger.Charges[-1-ix.pays[p].rec].ID
+}
+
+func (ix *index) payCurrency(p int32) string {
+	if r := ix.pays[p].rec; r >= 0 {
+		return ix.in.Ledger.PaymentIntents[r].Currency
+	}
+	return ix.in.Ledger.Charges[-1-ix.pays[p].rec].Currency
+}
+
+func (ix *index) payStatus(p int32) string {
+	if r := ix.pays[p].rec; r >= 0 {
+		return ix.in.Ledger.PaymentIntents[r].Status
+	}
+	return ix.in.Ledger.Charges[-1-ix.pays[p].rec].Status
+}
+
+func (ix *index) payAmount(p int32) int64 {
+	if r := ix.pays[p].rec; r >= 0 {
+		return ix.in.Ledger.PaymentIntents[r].Amount
+	}
+	return ix.in.Ledger.Charges[-1-ix.pays[p].rec].Amount
+}
+
+// undecided reports whether the provider has not settled payment p yet
 // (async method still processing, or the customer owes a 3DS step): a SUT
 // that keeps such an order pending is right to.
-func (p *payment) undecided() bool {
-	return p.status == "processing" || p.status == "requires_action"
+func (ix *index) undecided(p int32) bool {
+	st := ix.payStatus(p)
+	return st == "processing" || st == "requires_action"
 }
 
 // orderView gathers everything known about one order id: the SUT's final
@@ -46,8 +77,7 @@ type orderView struct {
 	amount   int64
 	currency string
 
-	opAmount   int64
-	opCurrency string
+	firstPay int32 // the first pay op naming an amount, or -1
 
 	captured, refunded, pendingRefund int64
 	capturedPays, livePays            int32
@@ -75,20 +105,23 @@ type index struct {
 	byID   map[string]int32
 
 	pays        []payment
-	piByID      map[string]int32 // PaymentIntent id -> pays index
+	piByID      map[string]int32 // PaymentIntent id -> pays index, built on demand
+	piHint      int              // where findPI looks first
+	piMisses    int              // findPI's full scans so far
 	chargePay   []int32          // Ledger.Charges index -> pays index
 	refundPay   []int32          // Ledger.Refunds index -> pays index, -1 when stray
 	strayRefund []int32          // refunds naming no known charge or intent
 
 	// Grouped indices: the ops of order o are opsOf[opsAt[o]:opsAt[o+1]],
 	// and likewise for payments per order, charges and refunds per payment.
+	opOrder                []int32 // the order each op names, noOrder for none
 	opsAt, opsOf           []int32
 	paysAt, paysOf         []int32
 	chargesAt, chargesOf   []int32
 	refundsAt, refundsOf   []int32
 	payOps, readOps        []int32 // pay ops; pay/get/refund/cancel answers
 	webhookOps, attackOps  []int32
-	healthOps, textOps     []int32 // health probes; ops with a body or error
+	healthOps              []int32
 	ordersRead, anyCapture bool
 }
 
@@ -96,50 +129,73 @@ func newIndex(in *Input) *index {
 	led := &in.Ledger
 	ix := &index{
 		in:         in,
-		byID:       make(map[string]int32, len(in.Orders)+len(led.PaymentIntents)/4+16),
-		piByID:     make(map[string]int32, len(led.PaymentIntents)),
+		byID:       make(map[string]int32, len(in.Orders)+len(led.PaymentIntents)/8+16),
 		ordersRead: len(in.Orders) > 0,
 	}
-	ix.orders = make([]orderView, 0, len(in.Orders)+16)
+	ix.orders = make([]orderView, 0, len(in.Orders)+len(led.PaymentIntents)/8+16)
+	var dups map[string]bool
 	for i := range in.Orders {
 		o := &in.Orders[i]
-		if _, dup := ix.byID[o.ID]; dup {
-			continue // the first record wins; history.Load refuses duplicates
-		}
+		n := len(ix.byID)
 		ix.byID[o.ID] = int32(len(ix.orders))
-		ix.orders = append(ix.orders, orderView{id: o.ID, order: o})
+		if len(ix.byID) == n {
+			if dups == nil {
+				dups = make(map[string]bool)
+			}
+			dups[o.ID] = true
+			continue
+		}
+		ix.orders = append(ix.orders, orderView{id: o.ID, order: o, firstPay: -1})
+	}
+	// The first record of a duplicated id wins (history.Load refuses
+	// duplicates; this only keeps a hand-made Input from confusing us).
+	for i := range ix.orders {
+		if id := ix.orders[i].id; dups[id] {
+			ix.byID[id] = int32(i)
+			delete(dups, id)
+		}
 	}
 
 	// Payments.
-	ix.pays = make([]payment, 0, len(led.PaymentIntents)+8)
+	ix.pays = make([]payment, 0, len(led.PaymentIntents)+16)
 	for i := range led.PaymentIntents {
 		p := &led.PaymentIntents[i]
-		ix.piByID[p.ID] = int32(len(ix.pays))
-		ix.pays = append(ix.pays, payment{
-			id: p.ID, pi: int32(i), order: ix.view(p.Metadata["order_id"]),
-			amount: p.Amount, currency: p.Currency, status: p.Status,
-		})
+		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.view(p.Metadata["order_id"])})
 	}
-	chCaptured := make([]bool, len(ix.pays), len(ix.pays)+8)
-	chRefunded := make([]int64, len(ix.pays), len(ix.pays)+8)
-	hasRefunds := make([]bool, len(ix.pays), len(ix.pays)+8)
-	chargeByID := make(map[string]int32, len(led.Charges))
+	// Refunds are few: index them by the charge and intent they name, and
+	// resolve them while walking the charges, rather than indexing every
+	// charge by id.
+	var refundCharge, refundPI map[string]int32 // id -> pays index, -1 until seen
+	if len(led.Refunds) > 0 {
+		refundCharge = make(map[string]int32, len(led.Refunds))
+		refundPI = make(map[string]int32, len(led.Refunds))
+		for i := range led.Refunds {
+			refundCharge[led.Refunds[i].Charge] = -1
+			refundPI[led.Refunds[i].PaymentIntent] = -1
+		}
+		delete(refundCharge, "")
+		delete(refundPI, "")
+	}
+	chCaptured := make([]bool, len(ix.pays), len(ix.pays)+16)
+	chRefunded := make([]int64, len(ix.pays), len(ix.pays)+16)
+	hasRefunds := make([]bool, len(ix.pays), len(ix.pays)+16)
 	ix.chargePay = make([]int32, len(led.Charges))
 	for i := range led.Charges {
 		c := &led.Charges[i]
-		p, ok := ix.piByID[c.PaymentIntent]
-		if !ok || c.PaymentIntent == "" {
+		p, ok := ix.findPI(c.PaymentIntent)
+		if !ok {
 			p = int32(len(ix.pays))
-			ix.pays = append(ix.pays, payment{
-				id: c.ID, pi: -1, order: ix.view(c.Metadata["order_id"]),
-				amount: c.Amount, currency: c.Currency, status: c.Status,
-			})
+			ix.pays = append(ix.pays, payment{rec: -1 - int32(i), order: ix.view(c.Metadata["order_id"])})
 			chCaptured = append(chCaptured, false)
 			chRefunded = append(chRefunded, 0)
 			hasRefunds = append(hasRefunds, false)
 		}
 		ix.chargePay[i] = p
-		chargeByID[c.ID] = p
+		if refundCharge != nil {
+			if _, named := refundCharge[c.ID]; named {
+				refundCharge[c.ID] = p
+			}
+		}
 		if c.Status == "succeeded" && c.Captured {
 			amt := c.AmountCaptured
 			if amt == 0 {
@@ -156,18 +212,20 @@ func newIndex(in *Input) *index {
 		if !chCaptured[i] {
 			ix.pays[i].captured = led.PaymentIntents[i].AmountReceived
 		}
+		if refundPI != nil {
+			if _, named := refundPI[led.PaymentIntents[i].ID]; named {
+				refundPI[led.PaymentIntents[i].ID] = int32(i)
+			}
+		}
 	}
 	ix.refundPay = make([]int32, len(led.Refunds))
 	for i := range led.Refunds {
 		r := &led.Refunds[i]
-		p, ok := chargeByID[r.Charge]
-		if !ok || r.Charge == "" {
-			p, ok = ix.piByID[r.PaymentIntent]
-			if r.PaymentIntent == "" {
-				ok = false
-			}
+		p, ok := refundCharge[r.Charge]
+		if !ok || p < 0 {
+			p, ok = refundPI[r.PaymentIntent]
 		}
-		if !ok {
+		if !ok || p < 0 {
 			ix.refundPay[i] = -1
 			ix.strayRefund = append(ix.strayRefund, int32(i))
 			continue
@@ -197,54 +255,39 @@ func newIndex(in *Input) *index {
 		if p.live() > 0 {
 			v.livePays++
 		}
-		if p.undecided() {
+		if ix.undecided(int32(i)) {
 			v.undecided = true
 		}
 	}
 
-	// Operations: one pass.
+	// Operations.
 	ops := in.History
-	opOrder := make([]int32, len(ops))
+	opOrder := ix.scanOps(ops)
 	for i := range ops {
+		if opOrder[i] == unknownOrder {
+			opOrder[i] = ix.view(ops[i].Order) // an id neither the SUT nor the ledger knows
+		}
+	}
+	for _, i := range ix.readOps {
 		op := &ops[i]
-		switch op.Kind {
-		case history.Pay:
-			ix.payOps = append(ix.payOps, int32(i))
-			ix.readOps = append(ix.readOps, int32(i))
-		case history.Get, history.Refund, history.Cancel:
-			ix.readOps = append(ix.readOps, int32(i))
-		case history.Webhook:
-			ix.webhookOps = append(ix.webhookOps, int32(i))
-		case history.Attack:
-			ix.attackOps = append(ix.attackOps, int32(i))
-		case history.Health:
-			ix.healthOps = append(ix.healthOps, int32(i))
-		}
-		if op.Body != "" || op.Error != "" {
-			ix.textOps = append(ix.textOps, int32(i))
-		}
-		if op.Order == "" {
-			opOrder[i] = -1
+		if opOrder[i] < 0 {
 			continue
 		}
-		o := ix.view(op.Order)
-		opOrder[i] = o
-		v := &ix.orders[o]
-		switch op.Kind {
-		case history.Pay:
-			if v.opAmount == 0 && op.Amount > 0 {
-				v.opAmount, v.opCurrency = op.Amount, op.Currency
+		v := &ix.orders[opOrder[i]]
+		if op.Kind == history.Pay {
+			if v.firstPay < 0 && op.Amount > 0 {
+				v.firstPay = i
 			}
 			if op.Outcome == history.OK {
 				v.payOK = true
 			}
-			fallthrough
-		case history.Get, history.Refund, history.Cancel:
-			if op.Outcome == history.OK && op.Status == history.StatusPaid {
-				v.toldPaid = true
-			}
+		}
+		if op.Outcome == history.OK && op.Status == history.StatusPaid {
+			v.toldPaid = true
 		}
 	}
+
+	ix.opOrder = opOrder
 
 	// Group.
 	n := len(ix.orders)
@@ -263,12 +306,12 @@ func newIndex(in *Input) *index {
 		switch {
 		case v.order != nil && v.order.Amount > 0:
 			v.amount, v.currency = v.order.Amount, v.order.Currency
-		case v.opAmount > 0:
-			v.amount, v.currency = v.opAmount, v.opCurrency
+		case v.firstPay >= 0:
+			op := &ops[v.firstPay]
+			v.amount, v.currency = op.Amount, op.Currency
 		default:
 			if ps := ix.paysOfOrder(int32(i)); len(ps) > 0 {
-				p := &ix.pays[ps[0]]
-				v.amount, v.currency = p.amount, p.currency
+				v.amount, v.currency = ix.payAmount(ps[0]), ix.payCurrency(ps[0])
 			}
 		}
 		if v.currency == "" && v.order != nil {
@@ -276,6 +319,130 @@ func newIndex(in *Input) *index {
 		}
 	}
 	return ix
+}
+
+// unknownOrder marks, in scanOps' result, an op naming an order id not
+// indexed yet; noOrder an op naming none.
+const (
+	noOrder      = -1
+	unknownOrder = -2
+)
+
+// opChunk is the share of the history one goroutine of scanOps reads.
+type opChunk struct {
+	lo, hi                             int
+	pay, read, webhook, attack, health []int32
+}
+
+// scanOps sorts the ops by kind and looks up the order each names. The
+// lookups are most of the cost of indexing a large history and only read
+// the map, so with more than one CPU the history is read in parallel
+// chunks; the lists are joined in op order, so the result does not depend
+// on the split.
+func (ix *index) scanOps(ops []history.Op) []int32 {
+	opOrder := make([]int32, len(ops))
+	parts := min(runtime.GOMAXPROCS(0), len(ops)/parallelOps+1, 8)
+	chunks := make([]opChunk, parts)
+	for c := range chunks {
+		chunks[c].lo, chunks[c].hi = len(ops)*c/parts, len(ops)*(c+1)/parts
+	}
+	scan := func(ch *opChunk) {
+		n := ch.hi - ch.lo
+		ch.pay = make([]int32, 0, n/4+8)
+		ch.read = make([]int32, 0, n/2+8)
+		for i := ch.lo; i < ch.hi; i++ {
+			op := &ops[i]
+			switch op.Kind {
+			case history.Pay:
+				ch.pay = append(ch.pay, int32(i))
+				ch.read = append(ch.read, int32(i))
+			case history.Get, history.Refund, history.Cancel:
+				ch.read = append(ch.read, int32(i))
+			case history.Webhook:
+				ch.webhook = append(ch.webhook, int32(i))
+			case history.Attack:
+				ch.attack = append(ch.attack, int32(i))
+			case history.Health:
+				ch.health = append(ch.health, int32(i))
+			}
+			switch o, ok := ix.byID[op.Order]; {
+			case op.Order == "":
+				opOrder[i] = noOrder
+			case ok:
+				opOrder[i] = o
+			default:
+				opOrder[i] = unknownOrder
+			}
+		}
+	}
+	if parts == 1 {
+		scan(&chunks[0])
+	} else {
+		var wg sync.WaitGroup
+		for c := range chunks {
+			wg.Go(func() { scan(&chunks[c]) })
+		}
+		wg.Wait()
+	}
+	join := func(get func(*opChunk) []int32) []int32 {
+		if parts == 1 {
+			return get(&chunks[0])
+		}
+		n := 0
+		for c := range chunks {
+			n += len(get(&chunks[c]))
+		}
+		out := make([]int32, 0, n)
+		for c := range chunks {
+			out = append(out, get(&chunks[c])...)
+		}
+		return out
+	}
+	ix.payOps = join(func(c *opChunk) []int32 { return c.pay })
+	ix.readOps = join(func(c *opChunk) []int32 { return c.read })
+	ix.webhookOps = join(func(c *opChunk) []int32 { return c.webhook })
+	ix.attackOps = join(func(c *opChunk) []int32 { return c.attack })
+	ix.healthOps = join(func(c *opChunk) []int32 { return c.health })
+	return opOrder
+}
+
+// parallelOps is the history size from which scanOps splits the work:
+// below it, starting goroutines costs more than it saves.
+const parallelOps = 50_000
+
+// findPI finds the ledger PaymentIntent with this id. Charges are listed
+// in about the order of their intents, so it first looks just past the
+// previous match, then scans; it builds an id map only once the ledger has
+// proved unordered.
+func (ix *index) findPI(id string) (int32, bool) {
+	if id == "" {
+		return -1, false
+	}
+	pis := ix.in.Ledger.PaymentIntents
+	if ix.piByID == nil {
+		for k := max(ix.piHint-1, 0); k < len(pis) && k < ix.piHint+16; k++ {
+			if pis[k].ID == id {
+				ix.piHint = k + 1
+				return int32(k), true
+			}
+		}
+		if ix.piMisses < 16 {
+			ix.piMisses++
+			for k := range pis {
+				if pis[k].ID == id {
+					ix.piHint = k + 1
+					return int32(k), true
+				}
+			}
+			return -1, false
+		}
+		ix.piByID = make(map[string]int32, len(pis))
+		for k := len(pis) - 1; k >= 0; k-- {
+			ix.piByID[pis[k].ID] = int32(k) // the first of duplicates wins
+		}
+	}
+	k, ok := ix.piByID[id]
+	return k, ok
 }
 
 // view returns the index of the order with this id, adding an order the
@@ -287,7 +454,7 @@ func (ix *index) view(id string) int32 {
 	}
 	o := int32(len(ix.orders))
 	ix.byID[id] = o
-	ix.orders = append(ix.orders, orderView{id: id})
+	ix.orders = append(ix.orders, orderView{id: id, firstPay: -1})
 	return o
 }
 
@@ -330,7 +497,7 @@ func (ix *index) op(i int32) *history.Op { return &ix.in.History[i] }
 func (ix *index) liveIn(o int32, cur string) int64 {
 	var n int64
 	for _, p := range ix.paysOfOrder(o) {
-		if sameCurrency(ix.pays[p].currency, cur) {
+		if sameCurrency(ix.payCurrency(p), cur) {
 			n += ix.pays[p].live()
 		}
 	}
@@ -342,7 +509,7 @@ func (ix *index) liveIn(o int32, cur string) int64 {
 func (ix *index) capturedIn(o int32, cur string) int64 {
 	var n int64
 	for _, p := range ix.paysOfOrder(o) {
-		if sameCurrency(ix.pays[p].currency, cur) {
+		if sameCurrency(ix.payCurrency(p), cur) {
 			n += ix.pays[p].captured
 		}
 	}
@@ -353,9 +520,9 @@ func (ix *index) capturedIn(o int32, cur string) int64 {
 // loose charge, its charges and its refunds.
 func (ix *index) payLedgerIDs(p int32) []string {
 	led := &ix.in.Ledger
-	ids := []string{ix.pays[p].id}
+	ids := []string{ix.payID(p)}
 	for _, c := range ix.chargesOfPay(p) {
-		if id := led.Charges[c].ID; id != ix.pays[p].id {
+		if id := led.Charges[c].ID; id != ids[0] {
 			ids = append(ids, id)
 		}
 	}

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paychaos/paychaos/harness/history"
@@ -46,7 +47,7 @@ func (c noDoubleCharge) checkIndex(ix *index) Verdict {
 		for _, p := range ix.paysOfOrder(int32(o)) {
 			if l := ix.pays[p].live(); l > 0 {
 				maxLive = max(maxLive, l)
-				ids = append(ids, ix.pays[p].id)
+				ids = append(ids, ix.payID(p))
 				f.ledgerIDs(ix.payLedgerIDs(p)...)
 			}
 		}
@@ -68,56 +69,38 @@ func (c noDoubleCharge) checkIndex(ix *index) Verdict {
 
 // sameRequest catches a SUT that turns one client request (one idempotency
 // key) into two orders and charges both: per order everything looks fine.
+// Pay ops are grouped by a hash of (customer, key), sorted by a radix
+// sort: far cheaper than a map over a million keys, and only ops whose
+// hashes are equal are compared.
 func (noDoubleCharge) sameRequest(ix *index, f *finding) {
-	type reqKey struct{ customer, key string }
-	first := make(map[reqKey]int32, len(ix.payOps))
-	var (
-		order []reqKey // keys in discovery order, for a stable verdict
-		extra map[reqKey][]int32
-	)
+	ks := make([]hashedOp, 0, len(ix.payOps))
 	for _, i := range ix.payOps {
-		op := ix.op(i)
-		if op.Key == "" || op.Order == "" {
-			continue
-		}
-		k := reqKey{op.Customer, op.Key}
-		o := ix.byID[op.Order]
-		f0, ok := first[k]
-		if !ok {
-			first[k] = o
-			continue
-		}
-		if f0 == o {
-			continue
-		}
-		if extra == nil {
-			extra = make(map[reqKey][]int32)
-		}
-		if _, seen := extra[k]; !seen {
-			order = append(order, k)
-		}
-		if !containsInt32(extra[k], o) {
-			extra[k] = append(extra[k], o)
+		if op := ix.op(i); op.Key != "" && ix.opOrder[i] >= 0 {
+			ks = append(ks, hashedOp{h: requestHash(op.Customer, op.Key), i: i})
 		}
 	}
-	if len(order) == 0 {
-		return
-	}
-	opsOf := make(map[reqKey][]int, len(order))
-	for _, k := range order {
-		opsOf[k] = nil
-	}
-	for _, i := range ix.payOps {
-		op := ix.op(i)
-		k := reqKey{op.Customer, op.Key}
-		if ids, ok := opsOf[k]; ok {
-			opsOf[k] = append(ids, op.ID)
+	radixSort(ks)
+	var requests [][]int32 // ops of each request that reached two orders or more
+	for a := 0; a < len(ks); {
+		b := a + 1
+		for b < len(ks) && ks[b].h == ks[a].h {
+			b++
 		}
+		if b-a > 1 {
+			requests = splitRequests(ix, ks[a:b], requests)
+		}
+		a = b
 	}
-	for _, k := range order {
-		all := append([]int32{first[k]}, extra[k]...)
+	slices.SortFunc(requests, func(x, y []int32) int { return int(x[0] - y[0]) })
+	for _, req := range requests {
+		orders := make([]int32, 0, len(req))
+		for _, i := range req {
+			orders = append(orders, ix.opOrder[i])
+		}
+		slices.Sort(orders)
+		orders = slices.Compact(orders)
 		var holding []int32
-		for _, o := range all {
+		for _, o := range orders {
 			if ix.orders[o].live() > 0 {
 				holding = append(holding, o)
 			}
@@ -125,14 +108,13 @@ func (noDoubleCharge) sameRequest(ix *index, f *finding) {
 		if len(holding) < 2 {
 			continue
 		}
-		var money int64
+		var money, maxLive int64
 		names := make([]string, len(holding))
 		for j, o := range holding {
 			v := &ix.orders[o]
 			names[j] = v.id
-			if j > 0 {
-				money += v.live()
-			}
+			money += v.live()
+			maxLive = max(maxLive, v.live())
 			f.order(v.id)
 			for _, p := range ix.paysOfOrder(o) {
 				if ix.pays[p].live() > 0 {
@@ -140,18 +122,98 @@ func (noDoubleCharge) sameRequest(ix *index, f *finding) {
 				}
 			}
 		}
-		for _, id := range opsOf[k] {
-			f.op(id)
+		for _, i := range req {
+			f.op(ix.op(i).ID)
 		}
-		f.violation(money, "idempotency key %q paid %d orders (%s)", k.key, len(holding), strings.Join(names, ", "))
+		first := ix.op(req[0])
+		f.violation(money-maxLive, "idempotency key %q paid %d orders (%s)", first.Key, len(holding), strings.Join(names, ", "))
 	}
 }
 
-func containsInt32(s []int32, x int32) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
+// splitRequests appends to out the ops of each distinct (customer, key)
+// among run, whose hashes are all equal, that names more than one order.
+// Ops keep their history order.
+func splitRequests(ix *index, run []hashedOp, out [][]int32) [][]int32 {
+	rest := make([]int32, len(run))
+	for j := range run {
+		rest[j] = run[j].i
 	}
-	return false
+	slices.Sort(rest)
+	for len(rest) > 0 {
+		a := ix.op(rest[0])
+		var same, other []int32
+		multi := false
+		for _, i := range rest {
+			b := ix.op(i)
+			if b.Customer == a.Customer && b.Key == a.Key {
+				same = append(same, i)
+				multi = multi || ix.opOrder[i] != ix.opOrder[rest[0]]
+			} else {
+				other = append(other, i)
+			}
+		}
+		if multi {
+			out = append(out, same)
+		}
+		rest = other
+	}
+	return out
+}
+
+// hashedOp is an op index with the hash it is sorted by.
+type hashedOp struct {
+	h uint64
+	i int32
+}
+
+// requestHash is FNV-1a over customer, a separator and key.
+func requestHash(customer, key string) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for k := 0; k < len(customer); k++ {
+		h = (h ^ uint64(customer[k])) * prime
+	}
+	h = (h ^ 0xff) * prime
+	for k := 0; k < len(key); k++ {
+		h = (h ^ uint64(key[k])) * prime
+	}
+	return h
+}
+
+// radixSort sorts by h: four stable passes of 16 bits, linear in len(s).
+func radixSort(s []hashedOp) {
+	if len(s) < 256 {
+		slices.SortStableFunc(s, func(a, b hashedOp) int {
+			switch {
+			case a.h < b.h:
+				return -1
+			case a.h > b.h:
+				return 1
+			}
+			return 0
+		})
+		return
+	}
+	buf := make([]hashedOp, len(s))
+	src, dst := s, buf
+	var count [1 << 16]int
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count[:])
+		for _, x := range src {
+			count[(x.h>>shift)&0xffff]++
+		}
+		sum := 0
+		for d := range count {
+			c := count[d]
+			count[d] = sum
+			sum += c
+		}
+		for _, x := range src {
+			d := (x.h >> shift) & 0xffff
+			dst[count[d]] = x
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	// Four passes: the result is back in s.
 }

@@ -46,9 +46,9 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 		var atStake int64
 		if st != history.StatusPending {
 			for _, p := range ix.paysOfOrder(int32(o)) {
-				if ix.pays[p].status == "processing" {
-					processing = append(processing, ix.pays[p].id)
-					atStake += ix.pays[p].amount
+				if ix.payStatus(p) == "processing" {
+					processing = append(processing, ix.payID(p))
+					atStake += ix.payAmount(p)
 				}
 			}
 		}
@@ -81,7 +81,7 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 		f.violation(max(live, 0)+atStake, "%s: %s", who, strings.Join(why, ", "))
 		f.order(v.id)
 		for _, p := range ix.paysOfOrder(int32(o)) {
-			if ix.pays[p].live() > 0 || ix.pays[p].status == "processing" {
+			if ix.pays[p].live() > 0 || ix.payStatus(p) == "processing" {
 				f.ledgerIDs(ix.payLedgerIDs(p)...)
 			}
 		}

@@ -19,19 +19,23 @@ import (
 type noSecretLeak struct{}
 
 func (noSecretLeak) Name() string              { return "no-secret-leak" }
-func (c noSecretLeak) Check(in *Input) Verdict { return c.checkIndex(newIndex(in)) }
+func (c noSecretLeak) Check(in *Input) Verdict { return c.checkInput(in) }
 
-func (c noSecretLeak) checkIndex(ix *index) Verdict {
-	secrets := make([]string, 0, len(ix.in.Secrets))
-	for _, s := range ix.in.Secrets {
+func (c noSecretLeak) checkInput(in *Input) Verdict {
+	secrets := make([]string, 0, len(in.Secrets))
+	for _, s := range in.Secrets {
 		if s != "" {
 			secrets = append(secrets, s)
 		}
 	}
 	f := finding{name: c.Name()}
-	scanned, texts := 0, 0
-	for _, i := range ix.textOps {
-		op := ix.op(i)
+	scanned, outputs, texts := 0, 0, 0
+	for i := range in.History {
+		op := &in.History[i]
+		if op.Body == "" && op.Error == "" {
+			continue
+		}
+		outputs++
 		for _, fld := range [...]struct{ name, s string }{{"body", op.Body}, {"error", op.Error}} {
 			if fld.s == "" {
 				continue
@@ -44,13 +48,13 @@ func (c noSecretLeak) checkIndex(ix *index) Verdict {
 			}
 		}
 	}
-	keys := make([]string, 0, len(ix.in.Texts))
-	for k := range ix.in.Texts {
+	keys := make([]string, 0, len(in.Texts))
+	for k := range in.Texts {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		s := ix.in.Texts[k]
+		s := in.Texts[k]
 		scanned += len(s)
 		texts++
 		if what := leakIn(s, secrets); what != "" {
@@ -63,7 +67,7 @@ func (c noSecretLeak) checkIndex(ix *index) Verdict {
 	return f.verdict(
 		fmt.Sprintf("%s leaked", plural(f.n, "output")),
 		fmt.Sprintf("%d bytes in %s and %s scanned for %s and card numbers: none found",
-			scanned, plural(len(ix.textOps), "op output"), plural(texts, "text"), plural(len(secrets), "secret")))
+			scanned, plural(outputs, "op output"), plural(texts, "text"), plural(len(secrets), "secret")))
 }
 
 // leakIn describes the first secret or card number found in s, masked, or
@@ -74,13 +78,8 @@ func leakIn(s string, secrets []string) string {
 			return fmt.Sprintf("secret #%d (%s)", i+1, maskSecret(sec))
 		}
 	}
-	var last4 string
-	scanPANs(s, func(start, end int, digits []byte) bool {
-		last4 = string(digits[len(digits)-4:])
-		return false
-	})
-	if last4 != "" {
-		return "a card number ending " + last4
+	if start, end, ok := nextPAN(s, 0); ok {
+		return "a card number ending " + last4(s[start:end])
 	}
 	return ""
 }
@@ -95,18 +94,34 @@ func redact(s string, secrets []string) string {
 	}
 	var b strings.Builder
 	at := 0
-	scanPANs(s, func(start, end int, digits []byte) bool {
+	for {
+		start, end, ok := nextPAN(s, at)
+		if !ok {
+			break
+		}
 		b.WriteString(s[at:start])
 		b.WriteString("••••")
-		b.Write(digits[len(digits)-4:])
+		b.WriteString(last4(s[start:end]))
 		at = end
-		return true
-	})
+	}
 	if at == 0 {
 		return s
 	}
 	b.WriteString(s[at:])
 	return b.String()
+}
+
+// last4 is the last four digits of a card number as written.
+func last4(pan string) string {
+	var d [4]byte
+	n := 0
+	for i := len(pan) - 1; i >= 0 && n < 4; i-- {
+		if isDigit(pan[i]) {
+			n++
+			d[4-n] = pan[i]
+		}
+	}
+	return string(d[4-n:])
 }
 
 // maskSecret keeps a secret's first three characters (its kind, like
@@ -121,14 +136,15 @@ func maskSecret(s string) string {
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
 
-// scanPANs calls fn for each card number in s with its byte span and its
-// digits, until fn returns false. See noSecretLeak for what counts.
-func scanPANs(s string, fn func(start, end int, digits []byte) bool) {
+// nextPAN finds the first card number in s at or after byte from and
+// returns its byte span (separators included). See noSecretLeak for what
+// counts. It allocates nothing: it runs over every body of a history.
+func nextPAN(s string, from int) (start, end int, ok bool) {
 	var (
 		digits [64]byte
 		gs     [16]struct{ start, end, d0, dn int } // groups: byte span, digit offset and count
 	)
-	for i := 0; i < len(s); {
+	for i := from; i < len(s); {
 		if !isDigit(s[i]) {
 			i++
 			continue
@@ -172,10 +188,7 @@ func scanPANs(s string, fn func(start, end int, digits []byte) bool) {
 		for g := first; g <= last; g++ {
 			// The group alone, then runs of grouped digits starting at it.
 			if n := gs[g].dn; n >= 13 && n <= 19 && isPAN(digits[gs[g].d0:gs[g].d0+n]) {
-				if !fn(gs[g].start, gs[g].end, digits[gs[g].d0:gs[g].d0+n]) {
-					return
-				}
-				continue
+				return gs[g].start, gs[g].end, true
 			}
 			total := 0
 			for h := g; h <= last; h++ {
@@ -186,19 +199,13 @@ func scanPANs(s string, fn func(start, end int, digits []byte) bool) {
 				if total > 19 {
 					break
 				}
-				if h > g && total >= 13 {
-					d := digits[gs[g].d0 : gs[g].d0+total]
-					if isPAN(d) {
-						if !fn(gs[g].start, gs[h].end, d) {
-							return
-						}
-						g = h
-						break
-					}
+				if h > g && total >= 13 && isPAN(digits[gs[g].d0:gs[g].d0+total]) {
+					return gs[g].start, gs[h].end, true
 				}
 			}
 		}
 	}
+	return 0, 0, false
 }
 
 // isPAN reports whether d (13-19 ASCII digits) looks like a card number: a

@@ -35,7 +35,7 @@ func (c refundSafety) checkIndex(ix *index) Verdict {
 	for p := range ix.pays {
 		pay := &ix.pays[p]
 		if given := pay.refunded + pay.pendingRefund; given > pay.captured {
-			f.violation(given-pay.captured, "%s: refunds of %d exceed the %d captured", pay.id, given, pay.captured)
+			f.violation(given-pay.captured, "%s: refunds of %d exceed the %d captured", ix.payID(int32(p)), given, pay.captured)
 			f.order(ix.orders[pay.order].id)
 			f.ledgerIDs(ix.payLedgerIDs(int32(p))...)
 			for _, i := range ix.opsOfOrder(pay.order) {

@@ -1,6 +1,12 @@
 package check
 
-import "github.com/paychaos/paychaos/harness/history"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/paychaos/paychaos/harness/history"
+)
 
 // The catalogue. Each invariant is a value; All lists them explicitly.
 var (
@@ -24,29 +30,38 @@ func All() []Invariant {
 	}
 }
 
-// indexed is implemented by the catalogue's invariants: Run indexes the
-// input once and hands the index to each of them, where Check would index
-// it again.
+// indexed is implemented by the catalogue's invariants that join history,
+// orders and ledger: Run indexes the input once and hands the index to
+// each of them, where Check would index it again.
 type indexed interface {
 	checkIndex(ix *index) Verdict
 }
 
+// standalone is implemented by the catalogue's invariants that need no
+// index: Run starts them first, beside the indexing.
+type standalone interface {
+	checkInput(in *Input) Verdict
+}
+
 var (
-	_ indexed = noDoubleCharge{}
-	_ indexed = noFalsePaid{}
-	_ indexed = noLostMoney{}
-	_ indexed = amountIntegrity{}
-	_ indexed = eventualResolution{}
-	_ indexed = refundSafety{}
-	_ indexed = failFast{}
-	_ indexed = webhookAuthenticity{}
-	_ indexed = inputSafety{}
-	_ indexed = noSecretLeak{}
+	_ indexed    = noDoubleCharge{}
+	_ indexed    = noFalsePaid{}
+	_ indexed    = noLostMoney{}
+	_ indexed    = amountIntegrity{}
+	_ indexed    = eventualResolution{}
+	_ indexed    = refundSafety{}
+	_ indexed    = failFast{}
+	_ indexed    = webhookAuthenticity{}
+	_ indexed    = inputSafety{}
+	_ standalone = noSecretLeak{}
 )
 
 // Run checks in against invs (every invariant of All when none is given)
-// and returns one verdict per invariant, in order. The input is read, not
-// modified; it must not change while Run works.
+// and returns one verdict per invariant, in order. The input is indexed
+// once for all of them. With several CPUs and a large history, invariants
+// are checked concurrently, so an Invariant must only read its Input, as
+// the catalogue's do; in must not change while Run works. The verdicts do
+// not depend on the scheduling.
 func Run(in *Input, invs ...Invariant) []Verdict {
 	if len(invs) == 0 {
 		invs = All()
@@ -54,23 +69,64 @@ func Run(in *Input, invs ...Invariant) []Verdict {
 	if in == nil {
 		in = &Input{}
 	}
-	var ix *index
-	out := make([]Verdict, 0, len(invs))
-	for _, inv := range invs {
+	var (
+		once sync.Once
+		ix   *index
+	)
+	out := make([]Verdict, len(invs))
+	check := func(k int) {
+		inv := invs[k]
 		var v Verdict
-		if ii, ok := inv.(indexed); ok {
-			if ix == nil {
-				ix = newIndex(in)
-			}
-			v = ii.checkIndex(ix)
-		} else {
+		switch c := inv.(type) {
+		case standalone:
+			v = c.checkInput(in)
+		case indexed:
+			once.Do(func() { ix = newIndex(in) })
+			v = c.checkIndex(ix)
+		default:
 			v = inv.Check(in)
 		}
 		if v.Invariant == "" {
 			v.Invariant = inv.Name()
 		}
-		out = append(out, v)
+		out[k] = v
 	}
+
+	workers := min(runtime.GOMAXPROCS(0), len(invs))
+	if workers <= 1 || len(in.History) < parallelOps {
+		for k := range invs {
+			check(k)
+		}
+		return out
+	}
+	// Standalone invariants first: one worker scans while another indexes.
+	order := make([]int, 0, len(invs))
+	for k, inv := range invs {
+		if _, ok := inv.(standalone); ok {
+			order = append(order, k)
+		}
+	}
+	for k, inv := range invs {
+		if _, ok := inv.(standalone); !ok {
+			order = append(order, k)
+		}
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1)) - 1
+				if j >= len(order) {
+					return
+				}
+				check(order[j])
+			}
+		})
+	}
+	wg.Wait()
 	return out
 }
 
