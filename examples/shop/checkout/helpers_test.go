@@ -32,7 +32,7 @@ const (
 
 // testEnv is a shop served over loopback in front of a real fake provider.
 type testEnv struct {
-	t    *testing.T
+	t    testing.TB
 	fp   *fakeprovider.Provider
 	fps  *httptest.Server
 	shop *Shop
@@ -78,7 +78,7 @@ func testConfig(providerURL string) Config {
 
 // newEnv starts a fake provider, then a shop configured by testConfig and
 // adjusted by opts. Everything is closed at the end of the test.
-func newEnv(t *testing.T, opts ...func(*Config)) *testEnv {
+func newEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, logs: &syncBuffer{}}
 	e.fp = fakeprovider.New(fakeprovider.WithSeed(1), fakeprovider.WithWebhookRetry(2, 20*time.Millisecond))
