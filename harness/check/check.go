@@ -1,6 +1,23 @@
 // Package check proves the payment invariants over a recorded history, the
 // SUT's final orders and the provider's ledger. Each invariant lives in its
 // own file and has a hand-made violating history under testdata/.
+//
+// Run(in) checks the whole catalogue (All) and returns one Verdict per
+// invariant: Pass, Fail with the orders, ops, ledger ids and money that
+// prove it, or Skip with the reason it does not apply.
+//
+// What the checker expects of an Input:
+//   - History: op ids unique, as history.Recorder assigns them; Op.Order
+//     names the order an op is about.
+//   - Orders: the SUT's view once the settle window has passed, one entry
+//     per order the history or the ledger names, StatusNone for an order
+//     the SUT does not know. Empty Orders means the SUT was not read, and
+//     the checks that need it skip rather than accuse.
+//   - Ledger: the provider's snapshot, taken after Orders were read;
+//     payments name their order in metadata[order_id]; ids are unique.
+//
+// An unknown outcome excuses nothing and accuses no one: the ledger says
+// whether the money moved, and the SUT must end consistent with it.
 package check
 
 import (

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paychaos/paychaos/fakeprovider"
 	"github.com/paychaos/paychaos/harness/history"
 )
 
@@ -469,4 +470,38 @@ func TestSameRequestHashCollision(t *testing.T) {
 	if len(got) != 1 || !slices.Equal(got[0], []int32{0, 1}) {
 		t.Fatalf("got %v, want [[0 1]]", got)
 	}
+}
+
+// TestPartialRefundOfAPaidOrder: a paid order partly refunded, as the SUT
+// reports, is still honestly paid; refunded more than it says, it is not.
+func TestPartialRefundOfAPaidOrder(t *testing.T) {
+	in := loadFixture(t, "clean.json")
+	in.Ledger.Refunds = append(in.Ledger.Refunds, fakeprovider.RefundRecord{
+		ID: "re_1", Charge: "ch_1", PaymentIntent: "pi_1", Amount: 500, Currency: "usd", Status: "succeeded"})
+	in.Orders[0].Refunded = 500 // ord_1 stays paid
+	for _, v := range Run(in) {
+		if v.Result != Pass {
+			t.Errorf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+		}
+	}
+	in.Orders[0].Refunded = 200
+	v := NoFalsePaid.Check(in)
+	if v.Result != Fail || !slices.Equal(v.Orders, []string{"ord_1"}) || v.MoneyAtRisk != 300 {
+		t.Fatalf("%+v", v)
+	}
+}
+
+// TestPendingAnswerIsAnAcknowledgement: an order answered "pending" (202)
+// that the SUT then forgets is unresolved; one whose request never got an
+// answer and moved no money is not.
+func TestPendingAnswerIsAnAcknowledgement(t *testing.T) {
+	in := loadFixture(t, "eventual-resolution-stuck.json")
+	in.Orders = in.Orders[:4] // ord_5 (no answer, no money) is not reported at all: fine
+	v := EventualResolution.Check(in)
+	sameSet(t, "orders", v.Orders, []string{"ord_1", "ord_2", "ord_4"})
+	in.Orders = slices.DeleteFunc(in.Orders, func(o history.Order) bool { return o.ID == "ord_3" })
+	// ord_3 was answered 202 pending; forgotten, it is unresolved, even
+	// though its payment is still processing.
+	v = EventualResolution.Check(in)
+	sameSet(t, "orders", v.Orders, []string{"ord_1", "ord_2", "ord_3", "ord_4"})
 }

@@ -12,8 +12,9 @@ import (
 // Rule (needs Window.SettleEnd): no order the SUT reports after settling
 // is pending, and no answer sent after SettleEnd (a get, pay, refund or
 // cancel op with outcome ok) said pending; an order the SUT acknowledged
-// (a pay op with outcome ok) or for which money was captured, but which
-// the SUT no longer reports, is unresolved too. An order whose payment the
+// (a pay op answered ok, or with any 2xx such as "pending") or for which
+// money was captured, but which the SUT no longer reports, is unresolved
+// too. An order whose payment the
 // provider itself has not decided (processing, or awaiting the customer's
 // 3DS step) and that captured nothing is excused: pending is the truth.
 // An order whose creation had an unknown outcome, that the SUT does not
@@ -53,10 +54,10 @@ func (c eventualResolution) checkIndex(ix *index) Verdict {
 				continue
 			}
 			f.violation(v.amount, "%s is still pending after settling", v.id)
-		case st == history.StatusNone && (v.payOK || v.captured > 0):
+		case st == history.StatusNone && (v.acked || v.captured > 0):
 			checked++
 			what := "acknowledged to a client"
-			if !v.payOK {
+			if !v.acked {
 				what = fmt.Sprintf("charged %d", v.captured)
 			}
 			f.violation(v.amount, "%s was %s but the SUT no longer reports it", v.id, what)

@@ -82,12 +82,24 @@ type orderView struct {
 	captured, refunded, pendingRefund int64
 	capturedPays, livePays            int32
 
-	payOK     bool // a pay op was acknowledged (outcome ok)
+	acked     bool // the SUT acknowledged a pay op (outcome ok, or any 2xx such as "pending")
 	toldPaid  bool // an op told a client the order is paid
 	undecided bool // a payment is still processing or awaiting the customer
 }
 
 func (v *orderView) live() int64 { return v.captured - v.refunded - v.pendingRefund }
+
+// paidNeed is what the provider must hold for the order to be paid: its
+// amount less what the SUT itself says it refunded (a partial refund of a
+// paid order), and never nothing: with no known amount, some capture must
+// still exist.
+func (v *orderView) paidNeed() int64 {
+	need := v.amount
+	if v.order != nil {
+		need -= v.order.Refunded
+	}
+	return max(need, 1)
+}
 
 // status is the SUT's final status, StatusNone when it reported none.
 func (v *orderView) status() history.Status {
@@ -278,8 +290,8 @@ func newIndex(in *Input) *index {
 			if v.firstPay < 0 && op.Amount > 0 {
 				v.firstPay = i
 			}
-			if op.Outcome == history.OK {
-				v.payOK = true
+			if op.Outcome == history.OK || (op.HTTPStatus >= 200 && op.HTTPStatus < 300) {
+				v.acked = true
 			}
 		}
 		if op.Outcome == history.OK && op.Status == history.StatusPaid {

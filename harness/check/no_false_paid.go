@@ -10,7 +10,8 @@ import (
 // pay.
 //
 // Rule: an order whose final status is paid has payments, in the order's
-// currency, whose captured minus refunded money covers the order's amount;
+// currency, whose captured minus refunded money covers the order's amount
+// less what the SUT itself reports refunded (a partial refund);
 // and an order that any answer called paid (a pay, get, refund or cancel
 // op with outcome ok and status paid) had at least its amount captured in
 // its currency at some point, even if it was refunded later. Only the
@@ -31,17 +32,16 @@ func (c noFalsePaid) checkIndex(ix *index) Verdict {
 			continue
 		}
 		claimed++
-		need := max(v.amount, 1) // with no known amount, some capture must still exist
 		var bad bool
 		if finalPaid {
-			if live := ix.liveIn(int32(o), v.currency); live < need {
+			if need, live := v.paidNeed(), ix.liveIn(int32(o), v.currency); live < need {
 				bad = true
 				f.violation(need-max(live, 0), "%s: the SUT says paid, the provider holds %d of %d %s",
 					orderName(v.id), max(live, 0), v.amount, v.currency)
 			}
 		}
 		if !bad && v.toldPaid {
-			if got := ix.capturedIn(int32(o), v.currency); got < need {
+			if need, got := max(v.amount, 1), ix.capturedIn(int32(o), v.currency); got < need {
 				bad = true
 				f.violation(need-got, "%s: a client was told paid, the provider only ever captured %d of %d %s",
 					orderName(v.id), got, v.amount, v.currency)

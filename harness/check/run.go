@@ -8,18 +8,29 @@ import (
 	"github.com/paychaos/paychaos/harness/history"
 )
 
-// The catalogue. Each invariant is a value; All lists them explicitly.
+// The catalogue: each invariant is a value, its rule documented on its type
+// in its own file; All lists them explicitly.
 var (
-	NoDoubleCharge      Invariant = noDoubleCharge{}
-	NoFalsePaid         Invariant = noFalsePaid{}
-	NoLostMoney         Invariant = noLostMoney{}
-	AmountIntegrity     Invariant = amountIntegrity{}
-	EventualResolution  Invariant = eventualResolution{}
-	RefundSafety        Invariant = refundSafety{}
-	FailFast            Invariant = failFast{}
+	// NoDoubleCharge: no order, and no client request, is paid twice.
+	NoDoubleCharge Invariant = noDoubleCharge{}
+	// NoFalsePaid: an order called paid is backed by a capture.
+	NoFalsePaid Invariant = noFalsePaid{}
+	// NoLostMoney: every capture belongs to a paid order or is refunded.
+	NoLostMoney Invariant = noLostMoney{}
+	// AmountIntegrity: captures match the order's amount and currency.
+	AmountIntegrity Invariant = amountIntegrity{}
+	// EventualResolution: nothing stays pending past the settle window.
+	EventualResolution Invariant = eventualResolution{}
+	// RefundSafety: refunds stay within captures; dead orders are refunded.
+	RefundSafety Invariant = refundSafety{}
+	// FailFast: checkout answers clearly within its budget during a fault.
+	FailFast Invariant = failFast{}
+	// WebhookAuthenticity: forged, replayed or stale webhooks change nothing.
 	WebhookAuthenticity Invariant = webhookAuthenticity{}
-	InputSafety         Invariant = inputSafety{}
-	NoSecretLeak        Invariant = noSecretLeak{}
+	// InputSafety: malicious requests get a clean refusal and change nothing.
+	InputSafety Invariant = inputSafety{}
+	// NoSecretLeak: no secret or full card number in any output.
+	NoSecretLeak Invariant = noSecretLeak{}
 )
 
 // All is the catalogue of invariants, in the order of DESIGN.md.

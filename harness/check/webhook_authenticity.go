@@ -59,7 +59,7 @@ func (c webhookAuthenticity) checkIndex(ix *index) Verdict {
 		st := v.order.Status
 		var problem string
 		switch live := ix.liveIn(o, v.currency); {
-		case st == history.StatusPaid && live < max(v.amount, 1):
+		case st == history.StatusPaid && live < v.paidNeed():
 			problem = fmt.Sprintf("ends paid while the provider holds %d of %d %s", max(live, 0), v.amount, v.currency)
 		case st != history.StatusPaid && v.live() > 0:
 			problem = fmt.Sprintf("ends %s while the provider holds %d for it", st, v.live())
