@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,7 +21,15 @@ import (
 	"github.com/paychaos/paychaos/fakeprovider"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain doubles as the shop binary: with SHOP_TEST_AS_MAIN=1 the test
+// executable runs main, so a test can kill a real process.
+func TestMain(m *testing.M) {
+	if os.Getenv("SHOP_TEST_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -126,5 +137,109 @@ func TestRunBadConfig(t *testing.T) {
 				t.Fatalf("stderr %q", stderr.String())
 			}
 		})
+	}
+}
+
+// startShop runs the shop as a child process and returns its base URL.
+func startShop(t *testing.T, env []string) (string, *exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append(env, "SHOP_TEST_AS_MAIN=1", "SHOP_ADDR=127.0.0.1:0")...)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no listening line: %v; stderr: %s", err, stderr)
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "shop listening on ")
+	if !ok {
+		t.Fatalf("unexpected first line %q", line)
+	}
+	return base, cmd, stderr
+}
+
+func post(t *testing.T, url, token, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestCrashAfterPaymentProcess kills a real shop process between the
+// provider's success and its own write (SHOP_CRASH_AFTER_PAYMENT), starts
+// it again on the same database, and checks the order ends paid, once.
+func TestCrashAfterPaymentProcess(t *testing.T) {
+	fp := fakeprovider.New()
+	defer fp.Close()
+	fps := httptest.NewServer(fp)
+	defer fps.Close()
+	env := []string{
+		"SHOP_PROVIDER_URL=" + fps.URL,
+		"SHOP_DB=" + filepath.Join(t.TempDir(), "shop.db"),
+		"SHOP_CUSTOMERS=tok=cus_1",
+		"SHOP_ADMIN_TOKEN=adm",
+		"SHOP_RECONCILE_INTERVAL=-1s",
+	}
+	base, cmd, stderr := startShop(t, append(env, "SHOP_CRASH_AFTER_PAYMENT=1"))
+	status, body := post(t, base+"/orders", "tok", "", `{"amount":1000,"currency":"usd","payment_method":"pm_card_visa"}`)
+	if status != 0 {
+		t.Fatalf("the crashing shop answered %d %s", status, body)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("exit: %v; stderr: %s", err, stderr)
+	}
+	snap := fp.Snapshot()
+	if len(snap.PaymentIntents) != 1 || snap.PaymentIntents[0].Status != "succeeded" {
+		t.Fatalf("ledger before restart: %+v", snap.PaymentIntents)
+	}
+	orderID := snap.PaymentIntents[0].OrderID()
+
+	base, cmd, stderr = startShop(t, env)
+	status, body = post(t, base+"/admin/reconcile", "adm", "", "")
+	if status != http.StatusOK || !strings.Contains(body, `"paid":1`) {
+		t.Fatalf("reconcile: %d %s; stderr: %s", status, body, stderr)
+	}
+	req, _ := http.NewRequest("GET", base+"/orders/"+orderID, nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(got), `"status":"paid"`) || len(fp.Snapshot().PaymentIntents) != 1 {
+		t.Fatalf("after restart: %s, %d payments", got, len(fp.Snapshot().PaymentIntents))
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("graceful exit: %v; stderr: %s", err, stderr)
 	}
 }
