@@ -98,7 +98,7 @@ func (s *Shop) ReconcilePass(ctx context.Context) (ReconcileSummary, error) {
 			continue
 		}
 		sum.RefundsRetried++
-		s.runRefund(r)
+		s.runRefund(r, false)
 	}
 
 	due, err := listOrders(ctx, s.st.db, `WHERE refund_due = 1 AND status != ? ORDER BY created_at`, StatusPending)
@@ -385,7 +385,7 @@ func (s *Shop) settleRefundDue(ctx context.Context, o Order, sum *ReconcileSumma
 		if err != nil {
 			return err
 		}
-		if s.runRefund(row) == refundSucceeded {
+		if s.runRefund(row, true) == refundSucceeded {
 			sum.RefundsIssued++
 			sum.RefundedAmount += left
 		}

@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func TestReconcileRefundsDuplicatePayment(t *testing.T) {
 
 // A refund whose answer was lost is re-sent with its key: one refund.
 func TestReconcileUnknownRefund(t *testing.T) {
-	e := newEnv(t, noRetries)
+	e := newEnv(t, noRetries, func(c *Config) { c.BreakerCooldown = 50 * time.Millisecond })
 	o := e.pay(aliceToken, "k", 1000, "pm_card_visa").order(t)
 	id := e.fault(fakeprovider.Fault{Kind: fakeprovider.FaultCommitThenFail, Mode: fakeprovider.ModeDrop, Endpoint: "POST /v1/refunds"})
 	r := e.do(req{method: "POST", path: "/orders/" + o.ID + "/refund", token: aliceToken, body: map[string]any{"amount": 300}})
@@ -121,11 +122,26 @@ func TestReconcileUnknownRefund(t *testing.T) {
 		t.Fatalf("over-refund while unknown: %d %s", over.status, over.body)
 	}
 	e.unfault(id)
-	if sum := e.reconcile(); sum.RefundsRetried != 1 {
-		t.Fatalf("reconcile: %+v", sum)
+
+	// While the breaker is open the re-send cannot go out: the refund stays
+	// unknown (its first send did land), it is not given up as failed.
+	for range DefaultBreakerFailures {
+		_ = e.shop.send(context.Background(), func(context.Context) error { return errors.New("provider down") })
 	}
-	if got := e.mustOrder(o.ID); got.Refunded != 300 || len(e.fp.Snapshot().Refunds) != 1 || e.refundedOn(o.PaymentIntent) != 300 {
-		t.Fatalf("after reconcile: %+v, %d refunds", got, len(e.fp.Snapshot().Refunds))
+	if sum := e.reconcile(); sum.RefundsRetried != 1 {
+		t.Fatalf("reconcile with the breaker open: %+v", sum)
+	}
+	open, err := unresolvedRefunds(context.Background(), e.shop.st.db, "")
+	if err != nil || len(open) != 1 || open[0].state != refundUnknown {
+		t.Fatalf("refund rows: %+v %v", open, err)
+	}
+
+	eventually(t, "the breaker to let the re-send through", func() bool {
+		e.reconcile()
+		return e.mustOrder(o.ID).Refunded == 300
+	})
+	if len(e.fp.Snapshot().Refunds) != 1 || e.refundedOn(o.PaymentIntent) != 300 {
+		t.Fatalf("after reconcile: %d refunds", len(e.fp.Snapshot().Refunds))
 	}
 }
 

@@ -112,7 +112,7 @@ func (s *Shop) handleRefund(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInternal)
 		return
 	}
-	switch state := s.runRefund(row); state {
+	switch state := s.runRefund(row, true); state {
 	case refundSucceeded:
 		s.answerOrder(w, ctx, o.ID, http.StatusOK, false)
 	case refundFailed:
@@ -130,8 +130,9 @@ const refundNotSent = "not_sent"
 
 // runRefund asks the provider for refund row (a new one, or one the
 // reconciler re-drives with the same key) and records the answer. It
-// returns the row's new state.
-func (s *Shop) runRefund(row refundRow) string {
+// returns the row's new state. A re-drive (fresh false) that cannot reach
+// the provider leaves the row unknown: its first send may have landed.
+func (s *Shop) runRefund(row refundRow, fresh bool) string {
 	done, ok := s.begin()
 	if !ok {
 		return refundUnknown
@@ -167,8 +168,10 @@ func (s *Shop) runRefund(row refundRow) string {
 		state, providerID = refundSucceeded, got.ID
 	case res.err == nil && got != nil:
 		state, providerID = refundFailed, got.ID
-	case !res.sent:
+	case !res.sent && fresh:
 		state = refundFailed
+	case !res.sent:
+		state = refundUnknown
 	default:
 		if _, ok := rejected(res.err); ok {
 			state = refundFailed
@@ -194,7 +197,7 @@ func (s *Shop) runRefund(row refundRow) string {
 		s.log.Error("record refund", "refund", row.id, "err", err)
 		return refundUnknown
 	}
-	if state == refundFailed && !res.sent {
+	if state == refundFailed && !res.sent && fresh {
 		return refundNotSent
 	}
 	return state
@@ -287,7 +290,7 @@ func (s *Shop) handleCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if row.id != "" && !s.breakerOpen() {
-		s.runRefund(row) // whatever the answer, the reconciler finishes it
+		s.runRefund(row, true) // whatever the answer, the reconciler finishes it
 	}
 	s.answerOrder(w, ctx, o.ID, http.StatusOK, false)
 }
