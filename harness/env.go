@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
-	"github.com/paychaos/paychaos/fakeprovider"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/proxy"
 	"github.com/paychaos/paychaos/harness/sut"
@@ -22,15 +19,13 @@ const (
 	WebhookSecret = "whsec_paychaos_0123456789abcdef"
 )
 
-// Env is one wired environment: provider, proxy links and a running SUT.
+// Env is one wired environment: a stack (provider and proxy), the links
+// in front of the provider and of the SUT's webhook endpoint, and a
+// running SUT.
 type Env struct {
 	o options
 
-	provider *fakeprovider.Provider // in process; nil in remote mode
-	control  fault.Provider
-	stopHTTP func() error
-
-	proxy        *proxy.Server
+	stack        Stack
 	providerLink *proxy.Link
 	webhookLink  *proxy.Link
 
@@ -42,11 +37,7 @@ type options struct {
 	log      *slog.Logger
 	launcher sut.Launcher
 	outDir   string
-	mode     string
-	// remote mode
-	toxiproxyURL string
-	providerURL  string
-	controlToken string
+	stack    func(seed int64, log *slog.Logger) (Stack, error)
 }
 
 // Option configures New.
@@ -64,20 +55,24 @@ func WithSUT(l sut.Launcher) Option { return func(o *options) { o.launcher = l }
 // WithOutDir saves each run's history and ledger under dir.
 func WithOutDir(dir string) Option { return func(o *options) { o.outDir = dir } }
 
+// WithStack sets where the provider and Toxiproxy run; New calls start
+// and Close closes what it returns. The default is Embedded.
+func WithStack(start func(seed int64, log *slog.Logger) (Stack, error)) Option {
+	return func(o *options) { o.stack = start }
+}
+
 // WithRemote uses an existing Toxiproxy server (its API URL) and fake
-// provider (its URL and control token) instead of starting them in
-// process: a staging environment. The provider's URL must be reachable
-// from the Toxiproxy server.
+// provider (its URL and control token): a staging environment.
 func WithRemote(toxiproxyURL, providerURL, controlToken string) Option {
-	return func(o *options) {
-		o.mode, o.toxiproxyURL, o.providerURL, o.controlToken = "remote", toxiproxyURL, providerURL, controlToken
-	}
+	return WithStack(func(int64, *slog.Logger) (Stack, error) {
+		return Remote(toxiproxyURL, providerURL, controlToken)
+	})
 }
 
 // New wires an environment. Close undoes everything it did, also when New
 // fails half-way.
 func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
-	e := &Env{o: options{mode: "embedded", log: slog.New(slog.DiscardHandler)}}
+	e := &Env{o: options{log: slog.New(slog.DiscardHandler), stack: Embedded}}
 	for _, opt := range opts {
 		opt(&e.o)
 	}
@@ -89,21 +84,12 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 			err = errors.Join(err, e.Close())
 		}
 	}()
-
-	providerAddr, err := e.startProvider()
-	if err != nil {
+	if e.stack, err = e.o.stack(e.o.seed, e.o.log); err != nil {
 		return nil, err
 	}
-	if e.o.mode == "remote" {
-		e.proxy, err = proxy.Remote(e.o.toxiproxyURL)
-	} else {
-		e.proxy, err = proxy.Embedded()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("start toxiproxy: %w", err)
-	}
-	suffix := fmt.Sprintf("-%d", time.Now().UnixNano()) // unique on a shared remote server
-	if e.providerLink, err = e.proxy.Link(ctx, "provider"+suffix, providerAddr, ""); err != nil {
+	px := e.stack.Proxy()
+	suffix := fmt.Sprintf("-%d", time.Now().UnixNano()) // unique on a shared server
+	if e.providerLink, err = px.Link(ctx, "provider"+suffix, e.stack.ProviderUpstream(), e.stack.Listen("provider")); err != nil {
 		return nil, err
 	}
 	e.sut, err = e.o.launcher.Launch(ctx, sut.Wiring{
@@ -112,53 +98,30 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("launch %s: %w", e.o.launcher.Name(), err)
 	}
-	if e.webhookLink, err = e.proxy.Link(ctx, "webhook"+suffix, e.sut.Addr, ""); err != nil {
+	if e.webhookLink, err = px.Link(ctx, "webhook"+suffix, e.sut.Addr, e.stack.Listen("webhook")); err != nil {
 		return nil, err
 	}
 	if e.sut.WebhookPath != "" {
-		if err := e.control.(endpointAdder).AddWebhookEndpoint(ctx, e.webhookLink.URL()+e.sut.WebhookPath, WebhookSecret); err != nil {
+		if err := e.stack.Provider().AddWebhookEndpoint(ctx, e.webhookLink.URL()+e.sut.WebhookPath, WebhookSecret); err != nil {
 			return nil, fmt.Errorf("register webhook endpoint: %w", err)
 		}
 	}
 	return e, nil
 }
 
-type endpointAdder interface {
-	AddWebhookEndpoint(ctx context.Context, url, secret string) error
-}
-
-func (e *Env) startProvider() (addr string, err error) {
-	if e.o.mode == "remote" {
-		c := fakeprovider.NewClient(e.o.providerURL, e.o.controlToken)
-		e.control = c
-		return hostPort(e.o.providerURL)
-	}
-	e.provider = fakeprovider.New(fakeprovider.WithSeed(e.o.seed), fakeprovider.WithLogger(e.o.log))
-	e.control = e.provider
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("listen for provider: %w", err)
-	}
-	hs := &http.Server{Handler: e.provider, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = hs.Serve(ln) }()
-	e.stopHTTP = func() error { err := hs.Close(); <-done; return err }
-	return ln.Addr().String(), nil
-}
-
 // Targets are what faults act on in this environment.
 func (e *Env) Targets() *fault.Targets {
-	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, Provider: e.control, Process: e.sut.Process}
+	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, Provider: e.stack.Provider(), Process: e.sut.Process}
 }
 
 // SUT is the running system under test.
 func (e *Env) SUT() *sut.Instance { return e.sut }
 
-// Provider is the in-process fake provider; nil in remote mode.
-func (e *Env) Provider() *fakeprovider.Provider { return e.provider }
+// Provider is the provider's control surface.
+func (e *Env) Provider() ProviderControl { return e.stack.Provider() }
 
-// Mode is embedded or remote.
-func (e *Env) Mode() string { return e.o.mode }
+// Mode is the stack's mode: embedded, remote, containers.
+func (e *Env) Mode() string { return e.stack.Mode() }
 
 // Close stops everything New started, in reverse order.
 func (e *Env) Close() error {
@@ -166,14 +129,8 @@ func (e *Env) Close() error {
 	if e.sut != nil && e.sut.Close != nil {
 		errs = append(errs, e.sut.Close())
 	}
-	if e.proxy != nil {
-		errs = append(errs, e.proxy.Close())
-	}
-	if e.stopHTTP != nil {
-		errs = append(errs, e.stopHTTP())
-	}
-	if e.provider != nil {
-		errs = append(errs, e.provider.Close())
+	if e.stack != nil {
+		errs = append(errs, e.stack.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -25,7 +25,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	}
 	rec := history.NewRecorder()
 	res := Result{
-		Scenario: s.Name, Seed: e.o.seed, Mode: e.o.mode, Target: e.o.launcher.Name(),
+		Scenario: s.Name, Seed: e.o.seed, Mode: e.stack.Mode(), Target: e.o.launcher.Name(),
 		Traffic: s.Traffic.Name, Started: rec.Start(),
 	}
 	log := e.o.log.With("scenario", s.Name)
@@ -89,7 +89,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	res.Window.SettleEnd = rec.Now()
 
 	// Reconcile the two views: what the SUT says, what the provider did.
-	ledger, err := e.control.Ledger(ctx)
+	ledger, err := e.stack.Provider().Ledger(ctx)
 	if err != nil {
 		return res, fmt.Errorf("read the provider's ledger: %w", err)
 	}
@@ -99,7 +99,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	// Check.
 	saved := history.Run{
 		Meta: history.Meta{
-			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: e.o.mode, Target: res.Target,
+			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: e.stack.Mode(), Target: res.Target,
 			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
 			FailFastBudget: s.FailFastBudget,
@@ -143,7 +143,7 @@ func Check(run history.Run, invs ...check.Invariant) []check.Verdict {
 
 // providerRequests is how many API requests the provider has received.
 func (e *Env) providerRequests(ctx context.Context) (int64, error) {
-	snap, err := e.control.Ledger(ctx)
+	snap, err := e.stack.Provider().Ledger(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read the provider's ledger: %w", err)
 	}

@@ -16,13 +16,15 @@ type Link struct {
 	Upstream string
 	// Listen is the resolved address the link listens on.
 	Listen string
+	// dial is where others reach the link.
+	dial string
 }
 
 // Addr is the host:port to dial to go through the link.
-func (l *Link) Addr() string { return l.Listen }
+func (l *Link) Addr() string { return l.dial }
 
 // URL is the link's address as an http URL.
-func (l *Link) URL() string { return "http://" + l.Listen }
+func (l *Link) URL() string { return "http://" + l.dial }
 
 // AddToxic puts a toxic on the link. It acts on open connections too.
 func (l *Link) AddToxic(ctx context.Context, t Toxic) error {

@@ -23,8 +23,11 @@ import (
 type Server struct {
 	api    string // base URL of the API
 	client *http.Client
-	// host is where proxies listen; links are dialled there.
+	// host is where proxies listen by default.
 	host string
+	// advertise, when set, is the host others dial to reach a link (a
+	// Toxiproxy container's network alias) instead of the listen address.
+	advertise string
 
 	mu    sync.Mutex
 	links map[string]*Link
@@ -41,6 +44,11 @@ func WithHTTPClient(c *http.Client) Option { return func(s *Server) { s.client =
 // (default 127.0.0.1). A Toxiproxy server in a container listens on
 // 0.0.0.0 and is reached through another address.
 func WithListenHost(h string) Option { return func(s *Server) { s.host = h } }
+
+// WithAdvertiseHost sets the host that the SUT and the provider dial to
+// reach links, when it differs from where links listen: a Toxiproxy
+// container listens on 0.0.0.0 and is reached by its network alias.
+func WithAdvertiseHost(h string) Option { return func(s *Server) { s.advertise = h } }
 
 // Embedded starts a Toxiproxy server in this process, its API and every
 // proxy on random loopback ports. Close stops it and all its proxies.
@@ -107,7 +115,14 @@ func (s *Server) Link(ctx context.Context, name, upstream, listen string) (*Link
 	if err := s.do(ctx, http.MethodPost, "/proxies", body, &out); err != nil {
 		return nil, fmt.Errorf("create link %s: %w", name, err)
 	}
-	l := &Link{srv: s, Name: name, Upstream: upstream, Listen: out.Listen}
+	l := &Link{srv: s, Name: name, Upstream: upstream, Listen: out.Listen, dial: out.Listen}
+	if s.advertise != "" {
+		_, port, err := net.SplitHostPort(out.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("link %s listens on %q: %w", name, out.Listen, err)
+		}
+		l.dial = net.JoinHostPort(s.advertise, port)
+	}
 	s.mu.Lock()
 	s.links[name] = l
 	s.mu.Unlock()

@@ -1,0 +1,123 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paychaos/paychaos/fakeprovider"
+	"github.com/paychaos/paychaos/harness/fault"
+	"github.com/paychaos/paychaos/harness/proxy"
+)
+
+// Stack is where the fake provider and Toxiproxy run, and how each piece
+// reaches the others. The same scenario runs unchanged on every stack:
+// in process (Embedded, the default), against servers that run already
+// (Remote), or in containers (package harness/containers).
+type Stack interface {
+	// Mode names the stack in reports: embedded, remote, containers.
+	Mode() string
+	// Provider is the provider's control surface, as the harness reaches it.
+	Provider() ProviderControl
+	// ProviderUpstream is the provider's host:port as the Toxiproxy server
+	// reaches it.
+	ProviderUpstream() string
+	// Proxy is the Toxiproxy server. Its links' URLs are as the SUT and
+	// the provider reach them.
+	Proxy() *proxy.Server
+	// Listen is where the link named role ("provider" or "webhook")
+	// listens on the Toxiproxy server; "" picks a random port.
+	Listen(role string) string
+	// Close stops what the stack started.
+	Close() error
+}
+
+// ProviderControl is what the harness needs of the fake provider.
+type ProviderControl interface {
+	fault.Provider
+	AddWebhookEndpoint(ctx context.Context, url, secret string) error
+}
+
+var (
+	_ ProviderControl = (*fakeprovider.Provider)(nil)
+	_ ProviderControl = (*fakeprovider.Client)(nil)
+)
+
+// Embedded runs the fake provider and a Toxiproxy server in this process,
+// on random loopback ports: no Docker needed.
+func Embedded(seed int64, log *slog.Logger) (Stack, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &embedded{provider: fakeprovider.New(fakeprovider.WithSeed(seed), fakeprovider.WithLogger(log))}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("listen for the provider: %w", err), s.provider.Close())
+	}
+	s.addr = ln.Addr().String()
+	hs := &http.Server{Handler: s.provider, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = hs.Serve(ln) }()
+	s.stopHTTP = func() error { err := hs.Close(); <-done; return err }
+	if s.proxy, err = proxy.Embedded(); err != nil {
+		return nil, errors.Join(fmt.Errorf("start toxiproxy: %w", err), s.Close())
+	}
+	return s, nil
+}
+
+type embedded struct {
+	provider *fakeprovider.Provider
+	addr     string
+	stopHTTP func() error
+	proxy    *proxy.Server
+}
+
+func (s *embedded) Mode() string              { return "embedded" }
+func (s *embedded) Provider() ProviderControl { return s.provider }
+func (s *embedded) ProviderUpstream() string  { return s.addr }
+func (s *embedded) Proxy() *proxy.Server      { return s.proxy }
+func (s *embedded) Listen(string) string      { return "" }
+
+func (s *embedded) Close() error {
+	var errs []error
+	if s.proxy != nil {
+		errs = append(errs, s.proxy.Close())
+	}
+	if s.stopHTTP != nil {
+		errs = append(errs, s.stopHTTP())
+	}
+	return errors.Join(append(errs, s.provider.Close())...)
+}
+
+// Remote uses a Toxiproxy server (its API URL) and a fake provider (its
+// URL and control token) that run already: a staging environment. The
+// provider's URL must be reachable from the Toxiproxy server as it is from
+// here.
+func Remote(toxiproxyURL, providerURL, controlToken string) (Stack, error) {
+	up, err := hostPort(providerURL)
+	if err != nil {
+		return nil, fmt.Errorf("provider URL: %w", err)
+	}
+	px, err := proxy.Remote(toxiproxyURL)
+	if err != nil {
+		return nil, err
+	}
+	return &remote{control: fakeprovider.NewClient(providerURL, controlToken), upstream: up, proxy: px}, nil
+}
+
+type remote struct {
+	control  *fakeprovider.Client
+	upstream string
+	proxy    *proxy.Server
+}
+
+func (s *remote) Mode() string              { return "remote" }
+func (s *remote) Provider() ProviderControl { return s.control }
+func (s *remote) ProviderUpstream() string  { return s.upstream }
+func (s *remote) Proxy() *proxy.Server      { return s.proxy }
+func (s *remote) Listen(string) string      { return "" }
+func (s *remote) Close() error              { return s.proxy.Close() }
