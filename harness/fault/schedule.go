@@ -65,10 +65,10 @@ type scheduled struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	cur     Injected // nil while off
-	hits    int64    // from windows already closed
-	err     error
+	mu   sync.Mutex
+	cur  Injected // nil while off
+	hits int64    // from windows already closed
+	err  error
 }
 
 func (sc *scheduled) period(d time.Duration) time.Duration {
