@@ -111,7 +111,7 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 
 // Targets are what faults act on in this environment.
 func (e *Env) Targets() *fault.Targets {
-	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, Provider: e.stack.Provider(), Process: e.sut.Process}
+	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, Provider: e.stack.Provider(), Process: e.sut.Process, Network: e.sut.Network}
 }
 
 // SUT is the running system under test.

@@ -55,6 +55,8 @@ type Targets struct {
 	Provider    Provider
 	// Process is the SUT's process, when the harness runs it as one.
 	Process sut.Process
+	// Network cuts the SUT off its network, where the stack can.
+	Network sut.Partitioner
 }
 
 // None is the baseline: no fault. It is never inconclusive.

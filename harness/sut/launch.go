@@ -25,9 +25,21 @@ type Instance struct {
 	WebhookPath string
 	// Close stops the SUT, if the environment started it.
 	Close func() error
-	// Process is set when the SUT runs as a child process the harness
-	// can kill, restart and freeze.
+	// Process is set when the SUT runs as a process (or container) the
+	// harness can kill, restart and freeze.
 	Process Process
+	// Network is set when the harness can cut the SUT off the network
+	// (containers).
+	Network Partitioner
+}
+
+// Partitioner cuts a SUT off its network and puts it back.
+type Partitioner interface {
+	// Disconnect cuts the SUT off: it reaches neither the provider nor
+	// anything else on its network.
+	Disconnect(ctx context.Context) error
+	// Reconnect restores the SUT's network and its name on it.
+	Reconnect(ctx context.Context) error
 }
 
 // Launcher starts a SUT wired to the environment.

@@ -1,0 +1,43 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/sut"
+)
+
+// Partition cuts the SUT off its network: it reaches neither the provider
+// nor anything else, and webhooks cannot reach it. Only stacks that own
+// the SUT's network (containers) can play it; elsewhere it is
+// ErrUnsupported and the scenario is skipped with that reason. Its
+// evidence is the operations that met the partition.
+var Partition Fault = partition{}
+
+type partition struct{}
+
+func (partition) Name() string { return "sut-partition" }
+func (partition) Kind() string { return "partition" }
+func (partition) Params() map[string]string {
+	return map[string]string{"effect": "SUT disconnected from its network"}
+}
+
+func (partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
+	if t.Network == nil {
+		return nil, fmt.Errorf("inject sut-partition: %w", ErrUnsupported)
+	}
+	if err := t.Network.Disconnect(ctx); err != nil {
+		return nil, errors.Join(err, t.Network.Reconnect(context.WithoutCancel(ctx)))
+	}
+	return partitioned{t.Network}, nil
+}
+
+type partitioned struct{ n sut.Partitioner }
+
+func (p partitioned) Recover(ctx context.Context) error { return p.n.Reconnect(ctx) }
+
+func (p partitioned) Hits(_ context.Context, during []history.Op) (int64, error) {
+	return int64(len(during)), nil
+}
