@@ -186,27 +186,57 @@ func TestGeneratedRunIsClean(t *testing.T) {
 
 var benchInputs = map[int]*Input{}
 
+// benchInput generates the n-op history once per process: generating a
+// million ops takes longer than checking them.
+func benchInput(b *testing.B, n int) *Input {
+	in, ok := benchInputs[n]
+	if !ok {
+		in = genInput(rand.New(rand.NewSource(1)), n)
+		benchInputs[n] = in
+	}
+	for _, v := range Run(in) {
+		if v.Result != Pass {
+			b.Fatalf("%s: %s: %s", v.Invariant, v.Result, v.Message)
+		}
+	}
+	return in
+}
+
 // BenchmarkRun measures all ten invariants over generated histories; ops/s
 // counts history operations checked per second.
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("ops=%d", n), func(b *testing.B) {
-			in, ok := benchInputs[n]
-			if !ok {
-				in = genInput(rand.New(rand.NewSource(1)), n)
-				benchInputs[n] = in
-			}
-			for _, v := range Run(in) {
-				if v.Result != Pass {
-					b.Fatalf("%s: %s: %s", v.Invariant, v.Result, v.Message)
-				}
-			}
+			in := benchInput(b, n)
 			b.ReportAllocs()
-			b.ResetTimer()
 			for b.Loop() {
 				Run(in)
 			}
 			b.ReportMetric(float64(len(in.History))*float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+		})
+	}
+}
+
+// BenchmarkParts splits BenchmarkRun's million ops into the indexing and
+// each invariant over a ready index, to show where the time goes.
+func BenchmarkParts(b *testing.B) {
+	in := benchInput(b, 1_000_000)
+	b.Run("index", func(b *testing.B) {
+		for b.Loop() {
+			newIndex(in)
+		}
+	})
+	ix := newIndex(in)
+	for _, inv := range All() {
+		b.Run(inv.Name(), func(b *testing.B) {
+			for b.Loop() {
+				switch c := inv.(type) {
+				case indexed:
+					c.checkIndex(ix)
+				case standalone:
+					c.checkInput(in)
+				}
+			}
 		})
 	}
 }

@@ -134,6 +134,7 @@ type index struct {
 	payOps, readOps        []int32 // pay ops; pay/get/refund/cancel answers
 	webhookOps, attackOps  []int32
 	healthOps              []int32
+	refundOps              int // refund and cancel ops
 	ordersRead, anyCapture bool
 }
 
@@ -344,6 +345,7 @@ const (
 type opChunk struct {
 	lo, hi                             int
 	pay, read, webhook, attack, health []int32
+	refunds                            int
 }
 
 // scanOps sorts the ops by kind and looks up the order each names. The
@@ -368,7 +370,10 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 			case history.Pay:
 				ch.pay = append(ch.pay, int32(i))
 				ch.read = append(ch.read, int32(i))
-			case history.Get, history.Refund, history.Cancel:
+			case history.Refund, history.Cancel:
+				ch.refunds++
+				fallthrough
+			case history.Get:
 				ch.read = append(ch.read, int32(i))
 			case history.Webhook:
 				ch.webhook = append(ch.webhook, int32(i))
@@ -415,6 +420,9 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 	ix.webhookOps = join(func(c *opChunk) []int32 { return c.webhook })
 	ix.attackOps = join(func(c *opChunk) []int32 { return c.attack })
 	ix.healthOps = join(func(c *opChunk) []int32 { return c.health })
+	for c := range chunks {
+		ix.refundOps += chunks[c].refunds
+	}
 	return opOrder
 }
 

@@ -92,12 +92,11 @@ func (c inputSafety) checkIndex(ix *index) Verdict {
 // below 500 is allowed.
 func expectAllows(expect string, code int) bool {
 	constrained := false
-	for _, w := range strings.FieldsFunc(expect, func(r rune) bool { return r == ',' || r == ' ' || r == '/' || r == '|' }) {
-		w = strings.ToLower(w)
+	for w := range strings.FieldsFuncSeq(expect, func(r rune) bool { return r == ',' || r == ' ' || r == '/' || r == '|' }) {
 		if len(w) != 3 || w[0] < '1' || w[0] > '5' {
 			continue
 		}
-		if w[1:] == "xx" {
+		if strings.EqualFold(w[1:], "xx") {
 			constrained = true
 			if code/100 == int(w[0]-'0') {
 				return true

@@ -21,13 +21,7 @@ func (c refundSafety) Check(in *Input) Verdict { return c.checkIndex(newIndex(in
 
 func (c refundSafety) checkIndex(ix *index) Verdict {
 	led := &ix.in.Ledger
-	refundOps := 0
-	for _, i := range ix.readOps {
-		if k := ix.op(i).Kind; k == history.Refund || k == history.Cancel {
-			refundOps++
-		}
-	}
-	if !ix.anyCapture && len(led.Refunds) == 0 && refundOps == 0 {
+	if !ix.anyCapture && len(led.Refunds) == 0 && ix.refundOps == 0 {
 		return skip(c.Name(), "nothing was captured or refunded")
 	}
 	f := finding{name: c.Name()}
