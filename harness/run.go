@@ -109,7 +109,11 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	if s.Fault.Kind() == "none" {
 		saved.Meta.FailFastBudget = 0 // no outage to fail fast in
 	}
-	res.Verdicts = Check(saved, s.Invariants...)
+	texts := map[string]string{}
+	if e.sut.Logs != nil {
+		texts["sut logs"] = e.sut.Logs()
+	}
+	res.Verdicts = Check(saved, texts, s.Invariants...)
 	for _, v := range res.Verdicts {
 		res.MoneyAtRisk += v.MoneyAtRisk
 	}
@@ -131,8 +135,10 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 
 // Check proves the invariants over a run: the pipeline's check step, and
 // what re-checks a saved run offline.
-func Check(run history.Run, invs ...check.Invariant) []check.Verdict {
+// texts are other outputs of the SUT to scan for leaked secrets (logs).
+func Check(run history.Run, texts map[string]string, invs ...check.Invariant) []check.Verdict {
 	in := &check.Input{
+		Texts:   texts,
 		History: run.Ops, Orders: run.Orders, Ledger: run.Ledger,
 		Window:         check.Window{FaultStart: run.Meta.FaultStart, FaultEnd: run.Meta.FaultEnd, SettleEnd: run.Meta.SettleEnd},
 		FailFastBudget: run.Meta.FailFastBudget,

@@ -18,13 +18,14 @@ type Config struct {
 	Reproduce func(name string, seed int64) string
 }
 
-// ReferenceShop runs the scenarios against the reference shop in process,
-// with the named flaws (comma-separated, as in SHOP_FLAWS) switched on.
-// Runs are saved under outDir when it is not empty.
+// ReferenceShop runs the scenarios against the reference shop, a real
+// child process of this program (see refshop.RunIfChild), with the named
+// flaws (comma-separated, as in SHOP_FLAWS) switched on. Runs are saved
+// under outDir when it is not empty.
 func ReferenceShop(flaws, outDir string) Config {
 	return Config{
 		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
-			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(refshop.Launcher{Flaws: flaws})}
+			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(refshop.Process{Flaws: flaws})}
 			if outDir != "" {
 				opts = append(opts, harness.WithOutDir(outDir))
 			}

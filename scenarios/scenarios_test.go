@@ -1,13 +1,20 @@
 package scenarios_test
 
 import (
+	"os"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/scenarios"
 )
+
+func TestMain(m *testing.M) {
+	refshop.RunIfChild() // the test binary is also the reference shop's process
+	os.Exit(m.Run())
+}
 
 func TestScenarios(t *testing.T) {
 	RegisterFailHandler(Fail)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/paychaos/paychaos/harness/sut/refshop"
 )
 
 // exitError carries a process exit code with its message.
@@ -24,6 +26,7 @@ func (e *exitError) Error() string {
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
+	refshop.RunIfChild() // this program is also the reference shop's process
 	err := newRoot().Execute()
 	if err == nil {
 		return

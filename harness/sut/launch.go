@@ -31,6 +31,9 @@ type Instance struct {
 	// Network is set when the harness can cut the SUT off the network
 	// (containers).
 	Network Partitioner
+	// Logs returns what the SUT has logged so far, when the harness can
+	// see it; the secret-leak check reads it.
+	Logs func() string
 }
 
 // Partitioner cuts a SUT off its network and puts it back.

@@ -35,7 +35,8 @@ type Subprocess struct {
 	// Dir is the working directory; state files the SUT writes there
 	// survive a restart. Empty means a fresh temporary directory.
 	Dir string
-	// Output receives the process's stdout and stderr.
+	// Output, when set, also receives the process's stdout and stderr;
+	// the last MiB of them is kept for Instance.Logs either way.
 	Output io.Writer
 	// Ready bounds the wait for the health call after a start.
 	Ready time.Duration
@@ -89,7 +90,12 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 	if ready == 0 {
 		ready = 15 * time.Second
 	}
-	p := &proc{spec: spec, dir: dir, env: env, out: s.Output, health: d, ready: ready}
+	logs := &tail{max: 1 << 20}
+	var out io.Writer = logs
+	if s.Output != nil {
+		out = io.MultiWriter(logs, s.Output)
+	}
+	p := &proc{spec: spec, dir: dir, env: env, out: out, health: d, ready: ready}
 	if err := p.Start(ctx); err != nil {
 		if cleanup != nil {
 			err = errors.Join(err, cleanup())
@@ -97,7 +103,7 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		return nil, err
 	}
 	return &Instance{
-		Driver: d, Customers: t.Customers, Addr: addr, WebhookPath: t.Webhook.Path, Process: p,
+		Driver: d, Customers: t.Customers, Addr: addr, WebhookPath: t.Webhook.Path, Process: p, Logs: logs.String,
 		Close: func() error {
 			err := p.stop()
 			if cleanup != nil {
@@ -245,6 +251,29 @@ func (p *proc) stop() error {
 	p.cmd = nil
 	p.mu.Unlock()
 	return nil
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
 
 // freePort finds a free loopback port. Another process could take it

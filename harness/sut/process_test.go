@@ -18,6 +18,7 @@ func TestMain(m *testing.M) {
 		f, _ := os.OpenFile("starts", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		fmt.Fprintln(f, os.Getenv("TEST_PROVIDER"))
 		f.Close()
+		fmt.Println("sut up")
 		http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
 		_ = http.ListenAndServe(os.Getenv("TEST_ADDR"), nil)
 		os.Exit(0)
@@ -79,6 +80,9 @@ func TestSubprocessKillRestartFreeze(t *testing.T) {
 	b, err := os.ReadFile(dir + "/starts")
 	if err != nil || string(b) != "http://127.0.0.1:9/p\nhttp://127.0.0.1:9/p\n" {
 		t.Fatalf("starts file %q, %v: want two starts with the wiring passed through env", b, err)
+	}
+	if got := inst.Logs(); got != "sut up\nsut up\n" {
+		t.Fatalf("logs %q, want the output of both starts", got)
 	}
 	if err := inst.Close(); err != nil {
 		t.Fatal(err)

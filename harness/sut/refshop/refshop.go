@@ -1,5 +1,7 @@
 // Package refshop launches the reference shop (examples/shop) as the
-// system under test, in process: the default target of paychaos.
+// system under test: in process (Launcher), or as a real child process
+// that a scenario can kill, restart and freeze (Process, the default of
+// the scenario suite).
 package refshop
 
 import (
