@@ -37,6 +37,9 @@ type Profile struct {
 	// DoubleSubmit is the probability that a checkout is sent twice at
 	// once with the same idempotency key (a double click).
 	DoubleSubmit float64
+	// CancelRate and RefundRate are the probabilities that a paid order is
+	// then cancelled, or partly refunded, by its customer.
+	CancelRate, RefundRate float64
 }
 
 // Steady is a modest constant stream of successful card payments with a
@@ -62,6 +65,15 @@ var DoubleSubmit = Profile{
 	DoubleSubmit: 1,
 }
 
+// Mixed is steady checkouts of which some are then cancelled or partly
+// refunded: the traffic that refund-safety and webhook ordering need.
+var Mixed = Profile{
+	Name: "mixed", Rate: 25, Clients: 8, Max: 2000,
+	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
+	Methods:    []Method{{ID: "pm_card_visa", Weight: 9}, {ID: "pm_card_chargeDeclined", Weight: 1}},
+	CancelRate: 0.2, RefundRate: 0.2,
+}
+
 // Validate reports a profile that cannot run.
 func (p Profile) Validate() error {
 	switch {
@@ -75,6 +87,8 @@ func (p Profile) Validate() error {
 		return fmt.Errorf("traffic %s: amounts must satisfy 0 < min <= max", p.Name)
 	case len(p.Methods) == 0:
 		return fmt.Errorf("traffic %s: no payment methods", p.Name)
+	case p.CancelRate < 0 || p.RefundRate < 0 || p.CancelRate+p.RefundRate > 1:
+		return fmt.Errorf("traffic %s: cancel and refund rates must be probabilities that sum to at most 1", p.Name)
 	}
 	return nil
 }
@@ -122,6 +136,12 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 		if p.DoubleSubmit > 0 && r.Rand.Float64() < p.DoubleSubmit {
 			copies = 2
 		}
+		var next followUp
+		if x := r.Rand.Float64(); x < p.CancelRate {
+			next.cancel = true
+		} else if x < p.CancelRate+p.RefundRate {
+			next.refund = 1 + r.Rand.Int64N(req.Amount) // partial or full
+		}
 		for c := 0; c < copies; c++ {
 			select {
 			case slots <- struct{}{}:
@@ -132,9 +152,13 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 			wg.Add(1)
 			go func(client int) {
 				defer func() { <-slots; wg.Done() }()
-				// In-flight checkouts finish even when the run stops: their
-				// outcome is part of the history.
-				Checkout(context.WithoutCancel(ctx), r.Driver, r.Recorder, client, req)
+				// In-flight work finishes even when the run stops: its outcome
+				// is part of the history.
+				c := context.WithoutCancel(ctx)
+				op := Checkout(c, r.Driver, r.Recorder, client, req)
+				if op.Outcome == history.OK && op.Order != "" {
+					next.run(c, r, client, req.Customer, op)
+				}
 			}(n % p.Clients)
 		}
 	}
@@ -156,6 +180,42 @@ func pick(rng *rand.Rand, ms []Method) string {
 	return ms[len(ms)-1].ID
 }
 
+// followUp is what a customer does after a paid checkout, drawn when the
+// checkout is, so that the sequence of choices follows the seed.
+type followUp struct {
+	cancel bool
+	refund int64
+}
+
+func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer, paid history.Op) {
+	op := history.Op{Client: client, Customer: c.ID, Order: paid.Order, Currency: paid.Currency}
+	var reply sut.Reply
+	var err error
+	switch {
+	case f.cancel:
+		cn, ok := r.Driver.(sut.Canceler)
+		if !ok {
+			return
+		}
+		op.Kind, op.Amount = history.Cancel, paid.Amount
+		op.Call = r.Recorder.Now()
+		reply, err = cn.Cancel(ctx, c, paid.Order)
+	case f.refund > 0:
+		rf, ok := r.Driver.(sut.Refunder)
+		if !ok {
+			return
+		}
+		op.Kind, op.Amount = history.Refund, min(f.refund, paid.Amount)
+		op.Call = r.Recorder.Now()
+		reply, err = rf.Refund(ctx, c, paid.Order, op.Amount)
+	default:
+		return
+	}
+	op.Return = r.Recorder.Now()
+	Classify(&op, reply, err)
+	op.ID = r.Recorder.Add(op)
+}
+
 // Checkout pays one order and records what the customer was told.
 func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) history.Op {
 	op := history.Op{
@@ -171,34 +231,42 @@ func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client i
 }
 
 // Classify sets an operation's outcome from the SUT's answer. A transport
-// error or a 5xx without a verdict may have taken effect: unknown. A
-// pending order is unknown too, until reconciled.
+// error or a 5xx without a verdict may have taken effect: unknown. For a
+// checkout the order's status decides (a pending order is unknown until
+// reconciled); for a refund or a cancellation the HTTP status does, 202
+// meaning accepted but not done.
 func Classify(op *history.Op, reply sut.Reply, err error) {
 	if err != nil {
 		op.Outcome, op.Error = history.Unknown, err.Error()
 		return
 	}
 	op.HTTPStatus, op.Code, op.Body = reply.HTTPStatus, reply.Code, reply.Body
-	op.Order, op.Status = reply.Order.ID, reply.Order.Status
-	switch reply.Order.Status {
-	case history.StatusPaid, history.StatusRefunded, history.StatusCanceled:
-		op.Outcome = history.OK
-		if op.Kind == history.Pay && reply.Order.Status != history.StatusPaid {
-			op.Outcome = history.Unknown
-		}
-	case history.StatusFailed:
-		op.Outcome = history.Fail
-	case history.StatusPending:
-		op.Outcome = history.Unknown
-	default:
+	if reply.Order.ID != "" {
+		op.Order = reply.Order.ID
+	}
+	op.Status = reply.Order.Status
+	byHTTP := func() history.Outcome {
 		switch {
+		case reply.HTTPStatus == 202:
+			return history.Unknown
 		case reply.HTTPStatus >= 200 && reply.HTTPStatus < 300:
-			op.Outcome = history.OK
+			return history.OK
 		case reply.HTTPStatus >= 400 && reply.HTTPStatus < 500:
-			op.Outcome = history.Fail
-		default:
-			op.Outcome = history.Unknown
+			return history.Fail
 		}
+		return history.Unknown
+	}
+	switch {
+	case op.Kind != history.Pay:
+		op.Outcome = byHTTP()
+	case reply.Order.Status == history.StatusPaid:
+		op.Outcome = history.OK
+	case reply.Order.Status == history.StatusFailed:
+		op.Outcome = history.Fail
+	case reply.Order.Status != history.StatusNone:
+		op.Outcome = history.Unknown // pending, or already cancelled: not a clear payment
+	default:
+		op.Outcome = byHTTP()
 	}
 	if op.Outcome != history.OK && op.Error == "" {
 		op.Error = fmt.Sprintf("HTTP %d %s", reply.HTTPStatus, reply.Code)

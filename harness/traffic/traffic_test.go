@@ -118,6 +118,51 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	}
 }
 
+type followDriver struct {
+	fakeDriver
+	mu               sync.Mutex
+	cancels, refunds []string
+}
+
+func (f *followDriver) Cancel(_ context.Context, _ sut.Customer, id string) (sut.Reply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancels = append(f.cancels, id)
+	return sut.Reply{HTTPStatus: 200, Order: history.Order{ID: id, Status: history.StatusCanceled}}, nil
+}
+
+func (f *followDriver) Refund(_ context.Context, _ sut.Customer, id string, amount int64) (sut.Reply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refunds = append(f.refunds, id)
+	return sut.Reply{HTTPStatus: 200, Order: history.Order{ID: id, Status: history.StatusPaid, Refunded: amount}}, nil
+}
+
+func TestMixedCancelsAndRefundsPaidOrders(t *testing.T) {
+	d := &followDriver{fakeDriver: fakeDriver{answer: paid}}
+	rec := history.NewRecorder()
+	p := Mixed
+	p.Rate, p.Max = 1000, 200
+	r := &Runner{Driver: d, Recorder: rec, Customers: []sut.Customer{{ID: "a"}}, Rand: rand.New(rand.NewPCG(5, 5))}
+	if _, err := r.Run(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	// About a fifth each; the bounds are loose, the seed fixes the draw.
+	if len(d.cancels) < 20 || len(d.cancels) > 60 || len(d.refunds) < 20 || len(d.refunds) > 60 {
+		t.Fatalf("%d cancels and %d refunds of 200 paid orders", len(d.cancels), len(d.refunds))
+	}
+	kinds := map[history.Kind]int{}
+	for _, op := range rec.Ops() {
+		kinds[op.Kind]++
+		if op.Kind == history.Refund && (op.Amount < 1 || op.Outcome != history.OK) {
+			t.Fatalf("refund op %+v", op)
+		}
+	}
+	if kinds[history.Cancel] != len(d.cancels) || kinds[history.Refund] != len(d.refunds) {
+		t.Fatalf("recorded %v", kinds)
+	}
+}
+
 func TestValidateRejectsUnboundedProfiles(t *testing.T) {
 	for _, p := range []Profile{{Name: "x"}, {Name: "x", Rate: 1, Clients: 1, Max: 0, MinAmount: 1, MaxAmount: 1, Methods: Steady.Methods}} {
 		if err := p.Validate(); err == nil {
@@ -144,7 +189,23 @@ func TestClassify(t *testing.T) {
 		op := history.Op{Kind: history.Pay}
 		Classify(&op, c.reply, c.err)
 		if op.Outcome != c.want {
-			t.Errorf("%+v %v: outcome %s, want %s", c.reply, c.err, op.Outcome, c.want)
+			t.Errorf("pay %+v %v: outcome %s, want %s", c.reply, c.err, op.Outcome, c.want)
+		}
+	}
+	refunds := []struct {
+		reply sut.Reply
+		want  history.Outcome
+	}{
+		{sut.Reply{HTTPStatus: 200, Order: history.Order{Status: history.StatusPaid}}, history.OK},
+		{sut.Reply{HTTPStatus: 202, Order: history.Order{Status: history.StatusPaid}}, history.Unknown},
+		{sut.Reply{HTTPStatus: 422, Code: "over_refund"}, history.Fail},
+		{sut.Reply{HTTPStatus: 503, Code: "provider_unavailable"}, history.Unknown},
+	}
+	for _, c := range refunds {
+		op := history.Op{Kind: history.Refund}
+		Classify(&op, c.reply, nil)
+		if op.Outcome != c.want {
+			t.Errorf("refund %+v: outcome %s, want %s", c.reply, op.Outcome, c.want)
 		}
 	}
 }
