@@ -220,7 +220,7 @@ func (p *Provider) Now(_ context.Context) (time.Time, error) { return p.clock.no
 func (p *Provider) Authenticate(_ context.Context, paymentIntentID string, ok bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	pi := p.st.pis[paymentIntentID]
+	pi := p.piLocked(paymentIntentID)
 	if pi == nil {
 		return fmt.Errorf("authenticate %s: no such payment intent", paymentIntentID)
 	}

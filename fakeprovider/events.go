@@ -4,51 +4,64 @@ import (
 	"strings"
 )
 
-// emitLocked records an event about an object whose JSON is obj and hands
-// it to the webhook dispatcher. c is the request that caused it, or nil
-// for changes the provider makes on its own (a processing payment
-// settling).
-func (p *Provider) emitLocked(c *call, typ, objID string, obj []byte) *event {
-	now := p.clock.now()
-	ev := &event{seq: len(p.st.eventOrder), id: p.ids.next("evt_"), typ: typ, objectID: objID, object: obj,
-		created: now.Unix(), createdAt: now, endpoints: len(p.endpoints)}
+// emitLocked records an event about a snapshot of an object (exactly one
+// of pi, ch, re) and hands it to the webhook dispatcher. c is the request
+// that caused it, or nil for changes the provider makes on its own (a
+// processing payment settling).
+func (p *Provider) emitLocked(c *call, typ string, pi *paymentIntent, ch *charge, re *refund) {
+	ev := &event{seq: len(p.st.eventOrder), gen: p.st.gen, typ: typ, pi: pi, ch: ch, re: re,
+		createdNs: p.nowFor(c).UnixNano(), endpoints: int32(len(p.endpoints))}
 	if c != nil {
 		ev.reqID, ev.idemKey = c.reqID, c.idemKey
 	}
-	p.st.events[ev.id] = ev
 	p.st.eventOrder = append(p.st.eventOrder, ev)
 	if len(p.endpoints) > 0 {
 		p.enqueueHooksLocked(c, ev)
 	}
-	return ev
 }
 
-// emitPILocked emits a PaymentIntent event; the rendering is kept on the
-// call so the answer can reuse it.
+// The emit helpers snapshot the object: a shallow copy is enough because
+// the state machine replaces, never edits, what the copy shares
+// (metadata slices, errors, charges' ids).
+
 func (p *Provider) emitPILocked(c *call, typ string, pi *paymentIntent) {
-	body := p.appendPI(make([]byte, 0, 1536), pi, 0)
-	p.emitLocked(c, typ, pi.id, body)
-	if c != nil {
-		c.lastPI, c.lastPIBody = pi, body
-	}
+	snap := *pi
+	p.emitLocked(c, typ, &snap, nil, nil)
 }
 
 func (p *Provider) emitChargeLocked(c *call, typ string, ch *charge) {
-	p.emitLocked(c, typ, ch.id, p.appendCharge(make([]byte, 0, 1536), ch, 0))
+	snap := *ch
+	snap.refunds = nil
+	p.emitLocked(c, typ, nil, &snap, nil)
 }
 
 func (p *Provider) emitRefundLocked(c *call, typ string, re *refund) {
-	p.emitLocked(c, typ, re.id, p.appendRefund(make([]byte, 0, 512), re, 0))
+	snap := *re
+	p.emitLocked(c, typ, nil, nil, &snap)
+}
+
+// appendEventLocked renders ev with its object as data.object.
+func (p *Provider) appendEventLocked(b []byte, ev *event, apiVersion string) []byte {
+	var obj []byte
+	switch {
+	case ev.pi != nil:
+		obj = p.appendPI(make([]byte, 0, 1536), ev.pi, 0)
+	case ev.ch != nil:
+		obj = p.appendCharge(make([]byte, 0, 2048), ev.ch, 0)
+	default:
+		obj = p.appendRefund(make([]byte, 0, 512), ev.re, 0)
+	}
+	return appendEvent(b, p.eventID(ev), ev, obj, apiVersion, int(ev.endpoints-ev.delivered))
 }
 
 func (p *Provider) renderEventLocked(ev *event) []byte {
-	return appendEvent(make([]byte, 0, len(ev.object)+256), ev, p.cfg.apiVersion, ev.endpoints-ev.delivered)
+	return p.appendEventLocked(make([]byte, 0, 2560), ev, p.cfg.apiVersion)
 }
 
 func (p *Provider) eventRetrieve(c *call) *result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ev := p.st.events[c.id]
+	ev := p.eventLocked(c.id)
 	if ev == nil {
 		return p.errResult(c, resourceMissing("event", "id", c.id))
 	}
@@ -81,7 +94,7 @@ func (p *Provider) eventList(c *call) *result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	match := func(ev *event) bool {
-		if !lp.createdOK(ev.created) {
+		if !lp.createdOK(ev.created()) {
 			return false
 		}
 		if hasDS {
@@ -100,7 +113,7 @@ func (p *Provider) eventList(c *call) *result {
 		}
 		return false
 	}
-	page, hasMore, e := listPage(p.st.eventOrder, p.st.events, lp, match, "event")
+	page, hasMore, e := listPage(p, p.st.eventOrder, prefixEvent, lp, match, "event")
 	if e != nil {
 		return p.errResult(c, e)
 	}
@@ -109,7 +122,7 @@ func (p *Provider) eventList(c *call) *result {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendEvent(b, ev, p.cfg.apiVersion, ev.endpoints-ev.delivered)
+		b = p.appendEventLocked(b, ev, p.cfg.apiVersion)
 	}
 	return okResult(appendListTail(b, hasMore, "/v1/events"))
 }

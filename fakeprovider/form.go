@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Limits of the form decoder. They keep a hostile body from costing more
@@ -57,9 +58,28 @@ type formError struct {
 func (e *formError) Error() string { return e.msg }
 
 func newForm() *form {
-	f := &form{nodes: make([]fnode, 1, 16)}
+	f := &form{nodes: make([]fnode, 1, 16), pairs: make([]pair, 0, 16)}
 	f.nodes[0] = fnode{kind: kindHash, first: -1, last: -1, next: -1}
 	return f
+}
+
+// formPool recycles forms between requests: a form holds no state once
+// its request is answered (what handlers keep, they copy out).
+var formPool = sync.Pool{New: func() any { return newForm() }}
+
+func getForm() *form { return formPool.Get().(*form) }
+
+// putForm clears f (so it keeps no request's strings alive) and recycles it.
+func putForm(f *form) {
+	if cap(f.nodes) > 4096 || cap(f.pairs) > 4096 {
+		return // a huge request: let it go
+	}
+	clear(f.nodes)
+	clear(f.pairs)
+	f.nodes = f.nodes[:1]
+	f.nodes[0] = fnode{kind: kindHash, first: -1, last: -1, next: -1}
+	f.pairs = f.pairs[:0]
+	formPool.Put(f)
 }
 
 // parseForm decodes s (a query string or form body) into f. It may be

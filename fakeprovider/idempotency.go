@@ -22,7 +22,7 @@ func (p *Provider) claim(c *call) (own, replay *idemEntry, e *apiError) {
 	}
 	path := c.r.URL.Path
 	fp := c.f.fingerprint(c.r.Method, "")
-	now := p.clock.now()
+	now := p.nowFor(c)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ent := p.st.idem[key]

@@ -67,9 +67,6 @@ func (lp listParams) createdOK(t int64) bool {
 	return (!lp.hasGt || t > lp.gt) && (!lp.hasGte || t >= lp.gte) && (!lp.hasLt || t < lp.lt) && (!lp.hasLte || t <= lp.lte)
 }
 
-// sequenced is an object kept in creation order.
-type sequenced interface{ position() int }
-
 func (pi *paymentIntent) position() int { return pi.seq }
 func (ch *charge) position() int        { return ch.seq }
 func (re *refund) position() int        { return re.seq }
@@ -77,10 +74,10 @@ func (ev *event) position() int         { return ev.seq }
 
 // listPage returns one page of objects, newest first, as Stripe's list
 // endpoints do, honouring starting_after / ending_before cursors.
-func listPage[T sequenced](order []T, index map[string]T, lp listParams, match func(T) bool, kind string) ([]T, bool, *apiError) {
+func listPage[T stored](p *Provider, order []T, prefix string, lp listParams, match func(T) bool, kind string) ([]T, bool, *apiError) {
 	var page []T
 	if lp.endingBefore != "" {
-		cur, ok := index[lp.endingBefore]
+		cur, ok := lookup(&p.ids, order, prefix, lp.endingBefore, p.st.gen)
 		if !ok {
 			return nil, false, resourceMissing(kind, "ending_before", lp.endingBefore)
 		}
@@ -104,7 +101,7 @@ func listPage[T sequenced](order []T, index map[string]T, lp listParams, match f
 	}
 	start := len(order) - 1
 	if lp.startingAfter != "" {
-		cur, ok := index[lp.startingAfter]
+		cur, ok := lookup(&p.ids, order, prefix, lp.startingAfter, p.st.gen)
 		if !ok {
 			return nil, false, resourceMissing(kind, "starting_after", lp.startingAfter)
 		}
@@ -139,7 +136,7 @@ func (p *Provider) piList(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	page, hasMore, e := listPage(p.st.piOrder, p.st.pis, lp, func(pi *paymentIntent) bool {
+	page, hasMore, e := listPage(p, p.st.piOrder, prefixPI, lp, func(pi *paymentIntent) bool {
 		return lp.createdOK(pi.created) && (customer == "" || pi.customer == customer)
 	}, "payment_intent")
 	if e != nil {
@@ -162,7 +159,7 @@ func (p *Provider) chargeRetrieve(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ch := p.st.charges[c.id]
+	ch := p.chargeLocked(c.id)
 	if ch == nil {
 		return p.errResult(c, resourceMissing("charge", "id", c.id))
 	}
@@ -188,7 +185,7 @@ func (p *Provider) chargeList(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	page, hasMore, e := listPage(p.st.chargeOrder, p.st.charges, lp, func(ch *charge) bool {
+	page, hasMore, e := listPage(p, p.st.chargeOrder, prefixCharge, lp, func(ch *charge) bool {
 		return lp.createdOK(ch.created) && (piID == "" || ch.pi.id == piID) && (customer == "" || ch.pi.customer == customer)
 	}, "charge")
 	if e != nil {

@@ -16,7 +16,7 @@ const (
 // paymentIntent is the provider's PaymentIntent. Guarded by Provider.mu.
 type paymentIntent struct {
 	seq                int
-	id, clientSecret   string
+	id                 string
 	amount             int64
 	amountCapturable   int64
 	amountReceived     int64
@@ -69,11 +69,13 @@ type charge struct {
 	failureMessage string
 	declineCode    string
 	card           *testCard
-	balanceTxn     string
-	metadata       []pair
-	created        int64
-	createdAt      time.Time
-	refunds        []*refund
+	hasTxn         bool // has a balance transaction (txn_ + the id's suffix)
+	// Copied from the PaymentIntent when the charge is made.
+	description, customer, receiptEmail string
+	metadata                            []pair
+	created                             int64
+	createdAt                           time.Time
+	refunds                             []*refund
 }
 
 // refund returns money from a captured charge.
@@ -87,27 +89,44 @@ type refund struct {
 	reason        string
 	failureReason string
 	metadata      []pair
-	balanceTxn    string
+	hasTxn        bool
 	created       int64
 	createdAt     time.Time
 }
 
-// event is one emitted Event; object is the JSON of data.object at the
-// time of the change.
+// event is one emitted Event. Its object is a snapshot of the object at
+// the time of the change (copies are never mutated), rendered as
+// data.object only when the event is read or delivered.
 type event struct {
-	seq       int
-	id, typ   string
-	objectID  string
-	object    []byte
-	prev      []byte // previous_attributes JSON, or nil
-	created   int64
-	createdAt time.Time
+	seq int
+	gen uint64 // with seq, gives the id (see Provider.eventID)
+	typ string
+	pi  *paymentIntent
+	ch  *charge
+	re  *refund
+	// createdNs is the provider's time of the change, in Unix nanoseconds.
+	createdNs int64
 	reqID     string
 	idemKey   string
 	// endpoints is the number of webhook endpoints at emission; delivered
 	// counts those that acknowledged it with a 2xx.
-	endpoints int
-	delivered int
+	endpoints int32
+	delivered int32
+}
+
+// created is the event's Unix time in seconds.
+func (ev *event) created() int64 { return time.Unix(0, ev.createdNs).Unix() }
+
+// objectID is the id of the object the event is about.
+func (ev *event) objectID() string {
+	switch {
+	case ev.pi != nil:
+		return ev.pi.id
+	case ev.ch != nil:
+		return ev.ch.id
+	default:
+		return ev.re.id
+	}
 }
 
 // idemEntry is one idempotency key's saved request and response.
@@ -121,15 +140,14 @@ type idemEntry struct {
 	created      time.Time
 }
 
-// state is everything a Reset forgets. Guarded by Provider.mu.
+// state is everything a Reset forgets. Guarded by Provider.mu. Objects
+// are kept in creation order; their ids encode their index (see
+// idGen.object), so no map by id is needed.
 type state struct {
-	pis         map[string]*paymentIntent
+	gen         uint64 // reset generation, part of every object id
 	piOrder     []*paymentIntent
-	charges     map[string]*charge
 	chargeOrder []*charge
-	refunds     map[string]*refund
 	refundOrder []*refund
-	events      map[string]*event
 	eventOrder  []*event
 	idem        map[string]*idemEntry
 	idemQueue   []idemRef
@@ -140,22 +158,74 @@ type state struct {
 	requests      [numRoutes]int64
 }
 
-func newState() *state {
-	return &state{
-		pis:     make(map[string]*paymentIntent),
-		charges: make(map[string]*charge),
-		refunds: make(map[string]*refund),
-		events:  make(map[string]*event),
-		idem:    make(map[string]*idemEntry),
+func newState(gen uint64) *state {
+	return &state{gen: gen, idem: make(map[string]*idemEntry)}
+}
+
+// Id prefixes of stored objects.
+const (
+	prefixPI     = "pi_"
+	prefixCharge = "ch_"
+	prefixRefund = "re_"
+	prefixEvent  = "evt_"
+)
+
+// stored is an object kept in creation order.
+type stored interface {
+	position() int
+	// hasID reports whether id is the object's id.
+	hasID(g *idGen, id string) bool
+}
+
+func (pi *paymentIntent) hasID(_ *idGen, id string) bool { return pi.id == id }
+func (ch *charge) hasID(_ *idGen, id string) bool        { return ch.id == id }
+func (re *refund) hasID(_ *idGen, id string) bool        { return re.id == id }
+func (ev *event) hasID(g *idGen, id string) bool {
+	return g.object(prefixEvent, ev.gen, ev.seq) == id
+}
+
+// lookup finds an object by id in order.
+func lookup[T stored](g *idGen, order []T, prefix, id string, gen uint64) (T, bool) {
+	var zero T
+	n, ok := g.slot(id, prefix, gen)
+	if !ok || n >= len(order) || !order[n].hasID(g, id) {
+		return zero, false
 	}
+	return order[n], true
+}
+
+// eventID is an event's id. Events do not store it: it is a function of
+// their slot, computed when someone reads it.
+func (p *Provider) eventID(ev *event) string { return p.ids.object(prefixEvent, ev.gen, ev.seq) }
+
+func (p *Provider) piLocked(id string) *paymentIntent {
+	pi, _ := lookup(&p.ids, p.st.piOrder, prefixPI, id, p.st.gen)
+	return pi
+}
+
+func (p *Provider) chargeLocked(id string) *charge {
+	ch, _ := lookup(&p.ids, p.st.chargeOrder, prefixCharge, id, p.st.gen)
+	return ch
+}
+
+func (p *Provider) refundLocked(id string) *refund {
+	re, _ := lookup(&p.ids, p.st.refundOrder, prefixRefund, id, p.st.gen)
+	return re
+}
+
+func (p *Provider) eventLocked(id string) *event {
+	ev, _ := lookup(&p.ids, p.st.eventOrder, prefixEvent, id, p.st.gen)
+	return ev
 }
 
 // setMetadata applies Stripe's metadata update rules to md: a key sent
-// with an empty value is removed, others are set; cleared drops all.
+// with an empty value is removed, others are set; cleared drops all. It
+// returns a new slice and never changes md, which event snapshots share.
 func setMetadata(md []pair, upd []pair, cleared bool) []pair {
 	if cleared {
-		md = md[:0]
+		md = nil
 	}
+	md = append(make([]pair, 0, len(md)+len(upd)), md...)
 	for _, u := range upd {
 		i := 0
 		for i < len(md) && md[i].key < u.key {

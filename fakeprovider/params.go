@@ -17,15 +17,23 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // every parameter against the route's list. A bad body gets a precise
 // 4xx and changes nothing.
 func (p *Provider) decode(r *http.Request, rt routeID) (*form, *apiError) {
-	f := newForm()
+	f := getForm()
+	if e := p.decodeInto(f, r, rt); e != nil {
+		putForm(f)
+		return nil, e
+	}
+	return f, nil
+}
+
+func (p *Provider) decodeInto(f *form, r *http.Request, rt routeID) *apiError {
 	if q := r.URL.RawQuery; q != "" {
 		if err := f.parse(q); err != nil {
-			return nil, formErr(err)
+			return formErr(err)
 		}
 	}
 	if r.Method == http.MethodPost && r.Body != nil {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-			return nil, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest,
+			return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest,
 				message: fmt.Sprintf("Invalid request: unsupported Content-Type %s. If error persists and you need assistance, please contact support. The API takes application/x-www-form-urlencoded bodies.", truncateForMsg(ct))}
 		}
 		buf := bodyPool.Get().(*bytes.Buffer)
@@ -33,17 +41,17 @@ func (p *Provider) decode(r *http.Request, rt routeID) (*form, *apiError) {
 		_, err := buf.ReadFrom(io.LimitReader(r.Body, p.cfg.maxBody+1))
 		if err != nil {
 			bodyPool.Put(buf)
-			return nil, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, message: "Invalid request: the body could not be read."}
+			return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, message: "Invalid request: the body could not be read."}
 		}
 		if int64(buf.Len()) > p.cfg.maxBody {
 			bodyPool.Put(buf)
-			return nil, &apiError{status: http.StatusRequestEntityTooLarge, typ: errInvalidRequest,
+			return &apiError{status: http.StatusRequestEntityTooLarge, typ: errInvalidRequest,
 				message: fmt.Sprintf("Request body too large: at most %d bytes are accepted.", p.cfg.maxBody)}
 		}
 		body := buf.String() // a copy: the form keeps substrings of it
 		bodyPool.Put(buf)
 		if err := f.parse(body); err != nil {
-			return nil, formErr(err)
+			return formErr(err)
 		}
 	}
 	if e := validateParams(f, routes[rt].params); e != nil {
@@ -52,9 +60,9 @@ func (p *Provider) decode(r *http.Request, rt routeID) (*form, *apiError) {
 			p.st.unknownParams++
 			p.mu.Unlock()
 		}
-		return nil, e
+		return e
 	}
-	return f, nil
+	return nil
 }
 
 func formErr(err error) *apiError {

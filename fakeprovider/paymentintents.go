@@ -152,7 +152,7 @@ func (p *Provider) piCreate(c *call) *result {
 			message: "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method."})
 	}
 
-	now := p.clock.now()
+	now := p.nowFor(c)
 	pi := &paymentIntent{
 		amount: pp.amountN, currency: cur, captureMethod: pp.captureMethod, confirmationMethod: cm,
 		created: now.Unix(), createdAt: now, customer: pp.customer, description: pp.description, paymentMethod: pp.pm,
@@ -187,10 +187,8 @@ func (p *Provider) piCreate(c *call) *result {
 	}
 
 	p.mu.Lock()
-	pi.id = p.ids.next("pi_")
-	pi.clientSecret = pi.id + "_secret_" + p.ids.next("")[:24]
 	pi.seq = len(p.st.piOrder)
-	p.st.pis[pi.id] = pi
+	pi.id = p.ids.object(prefixPI, p.st.gen, pi.seq)
 	p.st.piOrder = append(p.st.piOrder, pi)
 	p.emitPILocked(c, "payment_intent.created", pi)
 	if confirm {
@@ -201,17 +199,13 @@ func (p *Provider) piCreate(c *call) *result {
 			return res
 		}
 	}
-	body := p.piBodyLocked(c, pi, exp)
+	body := p.piBodyLocked(pi, exp)
 	p.mu.Unlock()
 	return okResult(body)
 }
 
-// piBodyLocked renders pi for the answer, reusing the rendering of its
-// last event when nothing was expanded.
-func (p *Provider) piBodyLocked(c *call, pi *paymentIntent, exp expansion) []byte {
-	if exp == 0 && c.lastPI == pi && c.lastPIBody != nil {
-		return c.lastPIBody
-	}
+// piBodyLocked renders pi for the answer.
+func (p *Provider) piBodyLocked(pi *paymentIntent, exp expansion) []byte {
 	return p.appendPI(make([]byte, 0, 1536), pi, exp)
 }
 
@@ -232,7 +226,7 @@ func subBool(f *form, name, key string) (v, ok bool, e *apiError) {
 
 // lookupPILocked finds the PaymentIntent in the path.
 func (p *Provider) lookupPILocked(c *call) (*paymentIntent, *apiError) {
-	pi := p.st.pis[c.id]
+	pi := p.piLocked(c.id)
 	if pi == nil {
 		return nil, resourceMissing("payment_intent", "intent", c.id)
 	}
@@ -254,7 +248,7 @@ func (p *Provider) piRetrieve(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	if hasSecret && secret != pi.clientSecret {
+	if hasSecret && secret != p.clientSecret(pi.id) {
 		return p.errResult(c, invalidParam("client_secret", "The client_secret provided does not match the client_secret associated with the PaymentIntent."))
 	}
 	return okResult(p.appendPI(make([]byte, 0, 1536), pi, exp))
@@ -371,7 +365,7 @@ func (p *Provider) piConfirm(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	if hasSecret && secret != pi.clientSecret {
+	if hasSecret && secret != p.clientSecret(pi.id) {
 		return p.errResult(c, invalidParam("client_secret", "The client_secret provided does not match the client_secret associated with the PaymentIntent."))
 	}
 	if !confirmableStatus(pi.status) {
@@ -397,7 +391,7 @@ func (p *Provider) piConfirm(c *call) *result {
 	if e := p.confirmLocked(c, pi, opts); e != nil {
 		return p.errResult(c, e)
 	}
-	return okResult(p.piBodyLocked(c, pi, exp))
+	return okResult(p.piBodyLocked(pi, exp))
 }
 
 func (p *Provider) piCapture(c *call) *result {
@@ -448,7 +442,7 @@ func (p *Provider) piCapture(c *call) *result {
 		pi.metadata = setMetadata(pi.metadata, md, mdCleared)
 	}
 	p.captureLocked(c, pi, amt)
-	return okResult(p.piBodyLocked(c, pi, exp))
+	return okResult(p.piBodyLocked(pi, exp))
 }
 
 func (p *Provider) piCancel(c *call) *result {
@@ -472,5 +466,5 @@ func (p *Provider) piCancel(c *call) *result {
 		return p.errResult(c, unexpectedState(pi, fmt.Sprintf("You cannot cancel this PaymentIntent because it has a status of %s. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.", pi.status)))
 	}
 	p.cancelLocked(c, pi, reason)
-	return okResult(p.piBodyLocked(c, pi, exp))
+	return okResult(p.piBodyLocked(pi, exp))
 }

@@ -51,7 +51,7 @@ func New(opts ...Option) *Provider {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Provider{cfg: cfg, log: cfg.logger, st: newState(), closed: make(chan struct{})}
+	p := &Provider{cfg: cfg, log: cfg.logger, st: newState(0), closed: make(chan struct{})}
 	p.clock.base = cfg.now
 	p.ids.seed = mix64(cfg.seed ^ 0x6a09e667f3bcc908)
 	p.sched = newScheduler()
@@ -90,13 +90,10 @@ type call struct {
 	f       *form
 	reqID   string
 	idemKey string
+	now     time.Time // the provider's time for this request, read once
 	// waits are deliveries the answer must wait for (webhook_early).
 	waits   []chan struct{}
 	waitMax time.Duration
-	// lastPI and lastPIBody are the last PaymentIntent rendered for an
-	// event, reused for the answer when nothing changed since.
-	lastPI     *paymentIntent
-	lastPIBody []byte
 }
 
 // result is an endpoint's answer.
@@ -105,6 +102,18 @@ type result struct {
 	body   []byte
 	save   bool   // kept under the idempotency key
 	ctype  string // Content-Type when not JSON
+}
+
+// nowFor is the provider's time for c (read once per request), or the
+// current time when c is nil.
+func (p *Provider) nowFor(c *call) time.Time {
+	if c == nil {
+		return p.clock.now()
+	}
+	if c.now.IsZero() {
+		c.now = p.clock.now()
+	}
+	return c.now
 }
 
 func okResult(body []byte) *result { return &result{status: http.StatusOK, body: body, save: true} }
@@ -158,6 +167,7 @@ func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.f = f
+	defer putForm(f)
 	if pre.err != nil && !(pre.err.f.Kind == FaultHTTPError && pre.err.f.Mode == ModeSaved) {
 		p.write(w, c, p.faultError(c, pre.err), postFaults{})
 		return

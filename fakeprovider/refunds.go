@@ -61,14 +61,14 @@ func (p *Provider) refundCreate(c *call) *result {
 	defer p.mu.Unlock()
 	var ch *charge
 	if chID != "" {
-		if ch = p.st.charges[chID]; ch == nil {
+		if ch = p.chargeLocked(chID); ch == nil {
 			return p.errResult(c, resourceMissing("charge", "charge", chID))
 		}
 		if piID != "" && ch.pi.id != piID {
 			return p.errResult(c, invalidParam("charge", fmt.Sprintf("Charge %s does not belong to PaymentIntent %s.", chID, truncateForMsg(piID))))
 		}
 	} else {
-		pi := p.st.pis[piID]
+		pi := p.piLocked(piID)
 		if pi == nil {
 			return p.errResult(c, resourceMissing("payment_intent", "payment_intent", piID))
 		}
@@ -97,17 +97,17 @@ func (p *Provider) refundCreate(c *call) *result {
 		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "amount_too_large", param: "amount",
 			message: fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)", formatAmount(amt, ch.currency), formatAmount(left, ch.currency)), save: true})
 	}
-	now := p.clock.now()
-	re := &refund{seq: len(p.st.refundOrder), id: p.ids.next("re_"), charge: ch, amount: amt, currency: ch.currency,
+	now := p.nowFor(c)
+	seq := len(p.st.refundOrder)
+	re := &refund{seq: seq, id: p.ids.object(prefixRefund, p.st.gen, seq), charge: ch, amount: amt, currency: ch.currency,
 		status: "succeeded", reason: reason, metadata: setMetadata(nil, md, false), created: now.Unix(), createdAt: now}
 	if ch.card.refundFails {
 		re.status = "pending"
 		st, id := p.st, re.id
 		p.sched.after(p.cfg.processingDelay, func() { p.failRefund(st, id) })
 	} else {
-		re.balanceTxn = p.ids.next("txn_")
+		re.hasTxn = true
 	}
-	p.st.refunds[re.id] = re
 	p.st.refundOrder = append(p.st.refundOrder, re)
 	ch.refunds = append(ch.refunds, re)
 	ch.amountRefunded += amt
@@ -125,7 +125,7 @@ func (p *Provider) failRefund(st *state, id string) {
 	if p.st != st {
 		return
 	}
-	re := p.st.refunds[id]
+	re := p.refundLocked(id)
 	if re == nil || re.status != "pending" {
 		return
 	}
@@ -144,7 +144,7 @@ func (p *Provider) refundRetrieve(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	re := p.st.refunds[c.id]
+	re := p.refundLocked(c.id)
 	if re == nil {
 		return p.errResult(c, resourceMissing("refund", "id", c.id))
 	}
@@ -162,7 +162,7 @@ func (p *Provider) refundUpdate(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	re := p.st.refunds[c.id]
+	re := p.refundLocked(c.id)
 	if re == nil {
 		return p.errResult(c, resourceMissing("refund", "id", c.id))
 	}
@@ -179,7 +179,7 @@ func (p *Provider) refundCancel(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	re := p.st.refunds[c.id]
+	re := p.refundLocked(c.id)
 	if re == nil {
 		return p.errResult(c, resourceMissing("refund", "id", c.id))
 	}
@@ -214,7 +214,7 @@ func (p *Provider) refundList(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	page, hasMore, e := listPage(p.st.refundOrder, p.st.refunds, lp, func(re *refund) bool {
+	page, hasMore, e := listPage(p, p.st.refundOrder, prefixRefund, lp, func(re *refund) bool {
 		return lp.createdOK(re.created) && (chID == "" || re.charge.id == chID) && (piID == "" || re.charge.pi.id == piID)
 	}, "refund")
 	if e != nil {

@@ -1,5 +1,7 @@
 package fakeprovider
 
+import "strings"
+
 // expansion is the set of expand[] paths a request asked for.
 type expansion uint8
 
@@ -34,8 +36,9 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendStrOrNull(b, pi.cancellationReason)
 	b = append(b, `,"capture_method":`...)
 	b = appendStr(b, pi.captureMethod)
-	b = append(b, `,"client_secret":`...)
-	b = appendStr(b, pi.clientSecret)
+	b = append(b, `,"client_secret":"`...)
+	b = p.appendClientSecret(b, pi.id)
+	b = append(b, '"')
 	b = append(b, `,"confirmation_method":`...)
 	b = appendStr(b, pi.confirmationMethod)
 	b = append(b, `,"created":`...)
@@ -113,7 +116,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = append(b, `,"amount_refunded":`...)
 	b = appendInt(b, ch.amountRefunded)
 	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":null,"balance_transaction":`...)
-	b = appendStrOrNull(b, ch.balanceTxn)
+	b = appendTxn(b, ch.hasTxn, ch.id)
 	b = append(b, `,"billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null},"calculated_statement_descriptor":"PAYCHAOS","captured":`...)
 	b = appendBool(b, ch.captured)
 	b = append(b, `,"created":`...)
@@ -121,9 +124,9 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = append(b, `,"currency":`...)
 	b = appendStr(b, ch.currency)
 	b = append(b, `,"customer":`...)
-	b = appendStrOrNull(b, ch.pi.customer)
+	b = appendStrOrNull(b, ch.customer)
 	b = append(b, `,"description":`...)
-	b = appendStrOrNull(b, ch.pi.description)
+	b = appendStrOrNull(b, ch.description)
 	b = append(b, `,"disputed":false,"failure_balance_transaction":null,"failure_code":`...)
 	b = appendStrOrNull(b, ch.failureCode)
 	b = append(b, `,"failure_message":`...)
@@ -145,7 +148,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = append(b, `,"payment_method_details":{"card":`...)
 	b = appendCard(b, ch.card)
 	b = append(b, `,"type":"card"},"receipt_email":`...)
-	b = appendStrOrNull(b, ch.pi.receiptEmail)
+	b = appendStrOrNull(b, ch.receiptEmail)
 	b = append(b, `,"receipt_url":`...)
 	if ch.paid {
 		b = append(b, `"https://pay.stripe.com/receipts/payment/`...)
@@ -214,7 +217,7 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = append(b, `,"object":"refund","amount":`...)
 	b = appendInt(b, re.amount)
 	b = append(b, `,"balance_transaction":`...)
-	b = appendStrOrNull(b, re.balanceTxn)
+	b = appendTxn(b, re.hasTxn, re.id)
 	b = append(b, `,"charge":`...)
 	if exp&expandCharge != 0 {
 		b = p.appendCharge(b, re.charge, 0)
@@ -245,19 +248,15 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 
 // appendEvent appends an Event. apiVersion must carry the SDK's release
 // train (clover for stripe-go v84) or webhook.ConstructEvent rejects it.
-func appendEvent(b []byte, ev *event, apiVersion string, pending int) []byte {
+func appendEvent(b []byte, id string, ev *event, obj []byte, apiVersion string, pending int) []byte {
 	b = append(b, `{"id":`...)
-	b = appendStr(b, ev.id)
+	b = appendStr(b, id)
 	b = append(b, `,"object":"event","api_version":`...)
 	b = appendStr(b, apiVersion)
 	b = append(b, `,"created":`...)
-	b = appendInt(b, ev.created)
+	b = appendInt(b, ev.created())
 	b = append(b, `,"data":{"object":`...)
-	b = append(b, ev.object...)
-	if ev.prev != nil {
-		b = append(b, `,"previous_attributes":`...)
-		b = append(b, ev.prev...)
-	}
+	b = append(b, obj...)
 	b = append(b, `},"livemode":false,"pending_webhooks":`...)
 	b = appendInt(b, int64(pending))
 	b = append(b, `,"request":{"id":`...)
@@ -280,4 +279,33 @@ func appendListTail(b []byte, hasMore bool, url string) []byte {
 	b = append(b, `,"url":`...)
 	b = appendStr(b, url)
 	return append(b, '}')
+}
+
+// appendClientSecret appends pi_…_secret_… for a PaymentIntent id. It is
+// derived from the id, so nothing needs storing.
+func (p *Provider) appendClientSecret(b []byte, id string) []byte {
+	b = append(b, id...)
+	b = append(b, "_secret_"...)
+	h := mix64(saltOf(id) ^ p.ids.seed)
+	for i := 0; i < 24; i++ {
+		if i == 12 {
+			h = mix64(h)
+		}
+		b = append(b, base62[h%62])
+		h /= 62
+	}
+	return b
+}
+
+func (p *Provider) clientSecret(id string) string { return string(p.appendClientSecret(nil, id)) }
+
+// appendTxn appends the balance transaction id of a charge or refund
+// (txn_ and the object id's suffix), or null.
+func appendTxn(b []byte, has bool, id string) []byte {
+	if !has {
+		return append(b, "null"...)
+	}
+	b = append(b, `"txn_`...)
+	b = append(b, id[strings.IndexByte(id, '_')+1:]...)
+	return append(b, '"')
 }

@@ -2,6 +2,7 @@ package fakeprovider
 
 import (
 	"context"
+	"time"
 )
 
 // Snapshot returns the ledger as it is now: every payment, charge,
@@ -45,7 +46,7 @@ func (p *Provider) Snapshot() Snapshot {
 			Amount: re.amount, Currency: re.currency, Status: re.status, Reason: re.reason, Created: re.createdAt})
 	}
 	for _, ev := range st.eventOrder {
-		s.Events = append(s.Events, EventRecord{ID: ev.id, Type: ev.typ, ObjectID: ev.objectID, Created: ev.createdAt, RequestID: ev.reqID})
+		s.Events = append(s.Events, EventRecord{ID: p.eventID(ev), Type: ev.typ, ObjectID: ev.objectID(), Created: time.Unix(0, ev.createdNs).UTC(), RequestID: ev.reqID})
 	}
 	for i := routeID(1); i < numRoutes; i++ {
 		if n := st.requests[i]; n > 0 {
@@ -72,7 +73,7 @@ func (p *Provider) Reset(ctx context.Context) error {
 		return err
 	}
 	p.mu.Lock()
-	p.st = newState()
+	p.st = newState(p.st.gen + 1)
 	p.faults = nil
 	p.nfaults.Store(0)
 	p.mu.Unlock()

@@ -91,11 +91,12 @@ func (p *Provider) confirmLocked(c *call, pi *paymentIntent, o confirmOpts) *api
 }
 
 // newChargeLocked creates pi's charge for card.
-func (p *Provider) newChargeLocked(pi *paymentIntent, card *testCard) *charge {
-	now := p.clock.now()
-	ch := &charge{seq: len(p.st.chargeOrder), id: p.ids.next("ch_"), pi: pi, amount: pi.amount, currency: pi.currency,
-		card: card, created: now.Unix(), createdAt: now}
-	p.st.charges[ch.id] = ch
+func (p *Provider) newChargeLocked(c *call, pi *paymentIntent, card *testCard) *charge {
+	now := p.nowFor(c)
+	seq := len(p.st.chargeOrder)
+	ch := &charge{seq: seq, id: p.ids.object(prefixCharge, p.st.gen, seq), pi: pi, amount: pi.amount, currency: pi.currency,
+		card: card, created: now.Unix(), createdAt: now,
+		description: pi.description, customer: pi.customer, receiptEmail: pi.receiptEmail}
 	p.st.chargeOrder = append(p.st.chargeOrder, ch)
 	pi.latestCharge = ch
 	return ch
@@ -105,7 +106,7 @@ func (p *Provider) newChargeLocked(pi *paymentIntent, card *testCard) *charge {
 // payment. ch is the pending charge of a processing payment, or nil.
 func (p *Provider) succeedLocked(c *call, pi *paymentIntent, card *testCard, ch *charge) {
 	if ch == nil {
-		ch = p.newChargeLocked(pi, card)
+		ch = p.newChargeLocked(c, pi, card)
 	}
 	ch.status, ch.paid = "succeeded", true
 	pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
@@ -117,7 +118,7 @@ func (p *Provider) succeedLocked(c *call, pi *paymentIntent, card *testCard, ch 
 		return
 	}
 	ch.captured, ch.amountCaptured = true, ch.amount
-	ch.balanceTxn = p.ids.next("txn_")
+	ch.hasTxn = true
 	pi.status = statusSucceeded
 	pi.amountReceived = pi.amount
 	p.emitChargeLocked(c, "charge.succeeded", ch)
@@ -129,7 +130,7 @@ func (p *Provider) succeedLocked(c *call, pi *paymentIntent, card *testCard, ch 
 // (with the PaymentIntent embedded) for the caller.
 func (p *Provider) declineLocked(c *call, pi *paymentIntent, card *testCard, ch *charge, declineCode string) *apiError {
 	if ch == nil {
-		ch = p.newChargeLocked(pi, card)
+		ch = p.newChargeLocked(c, pi, card)
 	}
 	code := errorCodeForDecline(declineCode)
 	msg := declineMessage(declineCode)
@@ -156,7 +157,7 @@ func (p *Provider) declineLocked(c *call, pi *paymentIntent, card *testCard, ch 
 // startProcessingLocked leaves the payment in processing and schedules
 // its settlement.
 func (p *Provider) startProcessingLocked(c *call, pi *paymentIntent, card *testCard, out outcome, declineCode string, delay time.Duration) {
-	ch := p.newChargeLocked(pi, card)
+	ch := p.newChargeLocked(c, pi, card)
 	ch.status = "pending"
 	pi.status = statusProcessing
 	pi.pending = card
@@ -183,7 +184,7 @@ func (p *Provider) settleProcessing(st *state, id string) {
 	if p.st != st { // reset since
 		return
 	}
-	pi := p.st.pis[id]
+	pi := p.piLocked(id)
 	if pi == nil || pi.status != statusProcessing {
 		return
 	}
@@ -229,7 +230,7 @@ func (p *Provider) captureLocked(c *call, pi *paymentIntent, amount int64) {
 	ch.captured, ch.amountCaptured = true, amount
 	ch.released = pi.amountCapturable - amount
 	ch.amountRefunded += ch.released // Stripe shows the released remainder as refunded
-	ch.balanceTxn = p.ids.next("txn_")
+	ch.hasTxn = true
 	pi.amountReceived = amount
 	pi.amountCapturable = 0
 	pi.status = statusSucceeded
@@ -239,7 +240,7 @@ func (p *Provider) captureLocked(c *call, pi *paymentIntent, amount int64) {
 
 // cancelLocked cancels pi, releasing an authorisation.
 func (p *Provider) cancelLocked(c *call, pi *paymentIntent, reason string) {
-	now := p.clock.now()
+	now := p.nowFor(c)
 	if ch := pi.latestCharge; ch != nil {
 		switch {
 		case pi.status == statusRequiresCapture:

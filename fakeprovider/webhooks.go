@@ -25,6 +25,7 @@ type endpoint struct {
 type job struct {
 	ep      *endpoint
 	ev      *event
+	evID    string
 	body    []byte
 	attempt int
 	gen     uint64
@@ -87,11 +88,12 @@ func (d *dispatcher) startLocked() {
 func (p *Provider) enqueueHooksLocked(c *call, ev *event) {
 	d := p.hooks
 	var body []byte
+	evID := p.eventID(ev)
 	for _, ep := range p.endpoints {
 		if body == nil {
 			body = p.renderEventLocked(ev)
 		}
-		j := &job{ep: ep, ev: ev, body: body, attempt: 1}
+		j := &job{ep: ep, ev: ev, evID: evID, body: body, attempt: 1}
 		var delay time.Duration
 		copies := 1
 		var names []string
@@ -118,14 +120,14 @@ func (p *Provider) enqueueHooksLocked(c *call, ev *event) {
 						j.holdFor = 2 * time.Second
 					}
 				case FaultWebhookBadSignature:
-					j.secret = "whsec_paychaos_forged_" + strconv.FormatUint(mix64(uint64(ev.seq)), 36)
+					j.secret = "whsec_paychaos_forged_" + strconv.FormatUint(mix64(uint64(ev.seq)^p.ids.seed), 36)
 				case FaultWebhookStale:
 					j.age = a.f.Delay
 					if j.age == 0 {
 						j.age = 10 * time.Minute
 					}
 				case FaultWebhookAPIVersion:
-					j.body = appendEvent(nil, ev, "2025-03-31.basil", ev.endpoints-ev.delivered)
+					j.body = p.appendEventLocked(nil, ev, "2025-03-31.basil")
 				case FaultWebhookEarly:
 					if c != nil {
 						j.done = make(chan struct{})
@@ -137,7 +139,7 @@ func (p *Provider) enqueueHooksLocked(c *call, ev *event) {
 		}
 		j.faults = strings.Join(names, ",")
 		if copies == 0 {
-			p.st.deliveries = append(p.st.deliveries, Delivery{EventID: ev.id, Endpoint: ep.url, Attempt: 0,
+			p.st.deliveries = append(p.st.deliveries, Delivery{EventID: evID, Endpoint: ep.url, Attempt: 0,
 				Error: "dropped by fault", Fault: j.faults, At: p.clock.now()})
 			if j.done != nil {
 				close(j.done)
@@ -303,7 +305,7 @@ func (d *dispatcher) deliver(j *job) {
 	}
 	d.mu.Unlock()
 	if current {
-		p.st.deliveries = append(p.st.deliveries, Delivery{EventID: j.ev.id, Endpoint: j.ep.url, Attempt: j.attempt,
+		p.st.deliveries = append(p.st.deliveries, Delivery{EventID: j.evID, Endpoint: j.ep.url, Attempt: j.attempt,
 			Status: status, Error: errText, Fault: j.faults, At: at})
 		if ok {
 			j.ev.delivered++
@@ -311,7 +313,7 @@ func (d *dispatcher) deliver(j *job) {
 	}
 	p.mu.Unlock()
 	if !ok {
-		p.log.LogAttrs(d.ctx, slog.LevelDebug, "webhook delivery failed", slog.String("event", j.ev.id),
+		p.log.LogAttrs(d.ctx, slog.LevelDebug, "webhook delivery failed", slog.String("event", j.evID),
 			slog.String("endpoint", j.ep.url), slog.Int("attempt", j.attempt), slog.Int("status", status), slog.String("error", errText))
 	}
 	// The next delivery to this endpoint releases events held back by
