@@ -45,7 +45,7 @@ func (c amountIntegrity) checkIndex(ix *index) Verdict {
 			f.ledgerIDs(ix.payLedgerIDs(p)...)
 		}
 		if req := v.firstPay; req >= 0 && v.order.Amount > 0 &&
-			(ix.op(req).Amount != v.order.Amount || !sameCurrency(ix.op(req).Currency, v.order.Currency)) {
+			(v.reqAmount != v.order.Amount || !sameCurrency(ix.curs[v.reqCur], v.order.Currency)) {
 			op := ix.op(req)
 			checked++
 			bad = true

@@ -505,3 +505,33 @@ func TestPendingAnswerIsAnAcknowledgement(t *testing.T) {
 	v = EventualResolution.Check(in)
 	sameSet(t, "orders", v.Orders, []string{"ord_1", "ord_2", "ord_3", "ord_4"})
 }
+
+// TestHistoryOrderDoesNotMatter: the verdicts over a history in call-time
+// order (where loops may stop early) and over the same ops shuffled agree.
+func TestHistoryOrderDoesNotMatter(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.json")
+	inputs := map[string]*Input{"generated": genInput(rand.New(rand.NewSource(11)), 20000)}
+	for _, f := range files {
+		inputs[filepath.Base(f)] = loadFixture(t, filepath.Base(f))
+	}
+	for name, in := range inputs {
+		history.SortOps(in.History)
+		sorted := Run(in)
+		if !newIndex(in).sorted {
+			t.Fatalf("%s: sorted history not seen as sorted", name)
+		}
+		rand.New(rand.NewSource(12)).Shuffle(len(in.History), func(i, j int) {
+			in.History[i], in.History[j] = in.History[j], in.History[i]
+		})
+		shuffled := Run(in)
+		for k := range sorted {
+			a, b := sorted[k], shuffled[k]
+			if a.Result != b.Result || a.MoneyAtRisk != b.MoneyAtRisk {
+				t.Errorf("%s %s: sorted %s %d, shuffled %s %d", name, a.Invariant, a.Result, a.MoneyAtRisk, b.Result, b.MoneyAtRisk)
+			}
+			sameSet(t, name+" "+a.Invariant+" orders", b.Orders, a.Orders)
+			sameSet(t, name+" "+a.Invariant+" ops", b.Ops, a.Ops)
+			sameSet(t, name+" "+a.Invariant+" ledger", b.Ledger, a.Ledger)
+		}
+	}
+}

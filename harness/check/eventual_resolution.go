@@ -77,7 +77,7 @@ func (c eventualResolution) checkIndex(ix *index) Verdict {
 	}
 	// Answers after the deadline that still said pending, even if the
 	// order was resolved later.
-	for _, i := range ix.readOps {
+	for _, i := range ix.readOps[ix.from(ix.readOps, settle):] {
 		op := ix.op(i)
 		if op.Call < settle || op.Outcome != history.OK || op.Status != history.StatusPending || op.Order == "" {
 			continue

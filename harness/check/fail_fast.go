@@ -33,8 +33,11 @@ func (c failFast) checkIndex(ix *index) Verdict {
 	f := finding{name: c.Name()}
 	judged := 0
 	var slowest time.Duration
-	for _, i := range ix.payOps {
+	for _, i := range ix.payOps[ix.from(ix.payOps, w.FaultStart):] {
 		op := ix.op(i)
+		if ix.sorted && op.Call >= w.FaultEnd {
+			break
+		}
 		if op.Call < w.FaultStart || op.Call >= w.FaultEnd {
 			continue
 		}

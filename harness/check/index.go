@@ -2,8 +2,10 @@ package check
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/paychaos/paychaos/harness/history"
 )
@@ -14,8 +16,9 @@ import (
 // id, currency and status are read from the ledger record), so a million
 // of them cost the garbage collector nothing.
 type payment struct {
-	rec   int32 // index in Ledger.PaymentIntents, or -1-index in Ledger.Charges for a loose charge
-	order int32 // index in index.orders
+	rec   int32  // index in Ledger.PaymentIntents, or -1-index in Ledger.Charges for a loose charge
+	order int32  // index in index.orders
+	cur   uint16 // currency, interned in index.curs
 	// captured is what the provider took: succeeded, captured charges, or
 	// the intent's amount_received when no such charge is recorded.
 	captured int64
@@ -37,12 +40,7 @@ func (ix *index) payID(p int32) string {
 	return ix.in.Ledger.Charges[-1-ix.pays[p].rec].ID
 }
 
-func (ix *index) payCurrency(p int32) string {
-	if r := ix.pays[p].rec; r >= 0 {
-		return ix.in.Ledger.PaymentIntents[r].Currency
-	}
-	return ix.in.Ledger.Charges[-1-ix.pays[p].rec].Currency
-}
+func (ix *index) payCurrency(p int32) string { return ix.curs[ix.pays[p].cur] }
 
 func (ix *index) payStatus(p int32) string {
 	if r := ix.pays[p].rec; r >= 0 {
@@ -77,7 +75,11 @@ type orderView struct {
 	amount   int64
 	currency string
 
-	firstPay int32 // the first pay op naming an amount, or -1
+	// firstPay is the first pay op naming an amount, or -1; reqAmount and
+	// reqCur are what it asked for.
+	firstPay  int32
+	reqCur    uint16
+	reqAmount int64
 
 	captured, refunded, pendingRefund int64
 	capturedPays, livePays            int32
@@ -136,6 +138,11 @@ type index struct {
 	healthOps              []int32
 	refundOps              int // refund and cancel ops
 	ordersRead, anyCapture bool
+	// sorted is set when the history is in call-time order (as Recorder.Ops
+	// returns it): loops over a time range may then start and stop early.
+	sorted bool
+	curs   []string // interned currencies
+	curIDs map[string]uint16
 }
 
 func newIndex(in *Input) *index {
@@ -173,7 +180,7 @@ func newIndex(in *Input) *index {
 	ix.pays = make([]payment, 0, len(led.PaymentIntents)+16)
 	for i := range led.PaymentIntents {
 		p := &led.PaymentIntents[i]
-		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.view(p.Metadata["order_id"])})
+		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.view(p.Metadata["order_id"]), cur: ix.intern(p.Currency)})
 	}
 	// Refunds are few: index them by the charge and intent they name, and
 	// resolve them while walking the charges, rather than indexing every
@@ -198,7 +205,7 @@ func newIndex(in *Input) *index {
 		p, ok := ix.findPI(c.PaymentIntent)
 		if !ok {
 			p = int32(len(ix.pays))
-			ix.pays = append(ix.pays, payment{rec: -1 - int32(i), order: ix.view(c.Metadata["order_id"])})
+			ix.pays = append(ix.pays, payment{rec: -1 - int32(i), order: ix.view(c.Metadata["order_id"]), cur: ix.intern(c.Currency)})
 			chCaptured = append(chCaptured, false)
 			chRefunded = append(chRefunded, 0)
 			hasRefunds = append(hasRefunds, false)
@@ -289,7 +296,7 @@ func newIndex(in *Input) *index {
 		v := &ix.orders[opOrder[i]]
 		if op.Kind == history.Pay {
 			if v.firstPay < 0 && op.Amount > 0 {
-				v.firstPay = i
+				v.firstPay, v.reqAmount, v.reqCur = i, op.Amount, ix.intern(op.Currency)
 			}
 			if op.Outcome == history.OK || (op.HTTPStatus >= 200 && op.HTTPStatus < 300) {
 				v.acked = true
@@ -320,8 +327,7 @@ func newIndex(in *Input) *index {
 		case v.order != nil && v.order.Amount > 0:
 			v.amount, v.currency = v.order.Amount, v.order.Currency
 		case v.firstPay >= 0:
-			op := &ops[v.firstPay]
-			v.amount, v.currency = op.Amount, op.Currency
+			v.amount, v.currency = v.reqAmount, ix.curs[v.reqCur]
 		default:
 			if ps := ix.paysOfOrder(int32(i)); len(ps) > 0 {
 				v.amount, v.currency = ix.payAmount(ps[0]), ix.payCurrency(ps[0])
@@ -346,6 +352,7 @@ type opChunk struct {
 	lo, hi                             int
 	pay, read, webhook, attack, health []int32
 	refunds                            int
+	sorted                             bool
 }
 
 // scanOps sorts the ops by kind and looks up the order each names. The
@@ -362,10 +369,16 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 	}
 	scan := func(ch *opChunk) {
 		n := ch.hi - ch.lo
-		ch.pay = make([]int32, 0, n/4+8)
-		ch.read = make([]int32, 0, n/2+8)
+		// Capacity the pages of which are never written costs nothing;
+		// growing and copying would.
+		ch.pay = make([]int32, 0, n/2+8)
+		ch.read = make([]int32, 0, n+8)
+		ch.sorted = true
 		for i := ch.lo; i < ch.hi; i++ {
 			op := &ops[i]
+			if i > 0 && op.Call < ops[i-1].Call {
+				ch.sorted = false
+			}
 			switch op.Kind {
 			case history.Pay:
 				ch.pay = append(ch.pay, int32(i))
@@ -420,8 +433,10 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 	ix.webhookOps = join(func(c *opChunk) []int32 { return c.webhook })
 	ix.attackOps = join(func(c *opChunk) []int32 { return c.attack })
 	ix.healthOps = join(func(c *opChunk) []int32 { return c.health })
+	ix.sorted = true
 	for c := range chunks {
 		ix.refundOps += chunks[c].refunds
+		ix.sorted = ix.sorted && chunks[c].sorted
 	}
 	return opOrder
 }
@@ -429,6 +444,52 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 // parallelOps is the history size from which scanOps splits the work:
 // below it, starting goroutines costs more than it saves.
 const parallelOps = 50_000
+
+// intern returns a small code for a currency string. Runs use a handful
+// of currencies: a short list is searched first, a map past it.
+func (ix *index) intern(cur string) uint16 {
+	if ix.curIDs == nil {
+		for k, c := range ix.curs {
+			if c == cur {
+				return uint16(k)
+			}
+		}
+		if len(ix.curs) < 8 {
+			ix.curs = append(ix.curs, cur)
+			return uint16(len(ix.curs) - 1)
+		}
+		ix.curIDs = make(map[string]uint16, 64)
+		for k, c := range ix.curs {
+			ix.curIDs[c] = uint16(k)
+		}
+	}
+	if k, ok := ix.curIDs[cur]; ok {
+		return k
+	}
+	if len(ix.curs) == 1<<16-1 {
+		return uint16(len(ix.curs) - 1) // absurd input: the last code stands for the rest
+	}
+	ix.curs = append(ix.curs, cur)
+	ix.curIDs[cur] = uint16(len(ix.curs) - 1)
+	return uint16(len(ix.curs) - 1)
+}
+
+// from is where a loop over list (op indices in history order) for ops
+// called at or after t may start: the first such op when the history is
+// sorted, else 0.
+func (ix *index) from(list []int32, t time.Duration) int {
+	if !ix.sorted {
+		return 0
+	}
+	ops := ix.in.History
+	k, _ := slices.BinarySearchFunc(list, t, func(i int32, t time.Duration) int {
+		if ops[i].Call < t {
+			return -1
+		}
+		return 1
+	})
+	return k
+}
 
 // findPI finds the ledger PaymentIntent with this id. Charges are listed
 // in about the order of their intents, so it first looks just past the
