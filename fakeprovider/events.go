@@ -9,7 +9,8 @@ import (
 // that caused it, or nil for changes the provider makes on its own (a
 // processing payment settling).
 func (p *Provider) emitLocked(c *call, typ string, pi *paymentIntent, ch *charge, re *refund) {
-	ev := &event{seq: len(p.st.eventOrder), gen: p.st.gen, typ: typ, pi: pi, ch: ch, re: re,
+	ev := p.st.events.new()
+	*ev = event{seq: len(p.st.eventOrder), gen: p.st.gen, typ: typ, pi: pi, ch: ch, re: re,
 		createdNs: p.nowFor(c).UnixNano(), endpoints: int32(len(p.endpoints))}
 	if c != nil {
 		ev.reqID, ev.idemKey = c.reqID, c.idemKey
@@ -25,19 +26,25 @@ func (p *Provider) emitLocked(c *call, typ string, pi *paymentIntent, ch *charge
 // (metadata slices, errors, charges' ids).
 
 func (p *Provider) emitPILocked(c *call, typ string, pi *paymentIntent) {
-	snap := *pi
-	p.emitLocked(c, typ, &snap, nil, nil)
+	snap := p.st.pis.new()
+	*snap = *pi
+	p.emitLocked(c, typ, snap, nil, nil)
+	if c != nil {
+		c.lastSnap, c.lastSnapOf = snap, pi
+	}
 }
 
 func (p *Provider) emitChargeLocked(c *call, typ string, ch *charge) {
-	snap := *ch
+	snap := p.st.charges.new()
+	*snap = *ch
 	snap.refunds = nil
-	p.emitLocked(c, typ, nil, &snap, nil)
+	p.emitLocked(c, typ, nil, snap, nil)
 }
 
 func (p *Provider) emitRefundLocked(c *call, typ string, re *refund) {
-	snap := *re
-	p.emitLocked(c, typ, nil, nil, &snap)
+	snap := p.st.refunds.new()
+	*snap = *re
+	p.emitLocked(c, typ, nil, nil, snap)
 }
 
 // appendEventLocked renders ev with its object as data.object.

@@ -262,6 +262,22 @@ func (f *form) list(name string) ([]string, bool, *apiError) {
 		}
 		return out, true, nil
 	default: // hash with index keys
+		// Clients send a[0], a[1], … in order: take them as they come.
+		inOrder, n2 := true, 0
+		for k := n.first; k >= 0; k = f.nodes[k].next {
+			if f.nodes[k].kind != kindValue || f.nodes[k].name != strconv.Itoa(n2) {
+				inOrder = false
+				break
+			}
+			n2++
+		}
+		if inOrder {
+			out := make([]string, 0, n2)
+			for k := n.first; k >= 0; k = f.nodes[k].next {
+				out = append(out, f.nodes[k].val)
+			}
+			return out, true, nil
+		}
 		type iv struct {
 			i int
 			v string

@@ -35,7 +35,8 @@ func (p *Provider) claim(c *call) (own, replay *idemEntry, e *apiError) {
 		if p.nfaults.Load() > 0 {
 			p.amnesiaHitLocked(key)
 		}
-		ent = &idemEntry{method: c.r.Method, path: path, fp: fp, inflight: true, created: now}
+		ent = p.st.idemEnts.new()
+		*ent = idemEntry{method: c.r.Method, path: path, fp: fp, inflight: true, created: now}
 		p.st.idem[key] = ent
 		p.st.idemQueue = append(p.st.idemQueue, idemRef{key: key, ent: ent})
 		p.pruneIdemLocked(now)
@@ -63,7 +64,7 @@ func (p *Provider) settle(c *call, own *idemEntry, res *result) {
 		}
 		return
 	}
-	own.status, own.body, own.reqID, own.inflight = res.status, res.body, c.reqID, false
+	own.status, own.body, own.snap, own.reqID, own.inflight = res.status, res.body, res.snap, c.reqID, false
 }
 
 func inFlightError(key string) *apiError {

@@ -137,7 +137,7 @@ func (p *Provider) piList(c *call) *result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	page, hasMore, e := listPage(p, p.st.piOrder, prefixPI, lp, func(pi *paymentIntent) bool {
-		return lp.createdOK(pi.created) && (customer == "" || pi.customer == customer)
+		return lp.createdOK(pi.created()) && (customer == "" || pi.x.customer == customer)
 	}, "payment_intent")
 	if e != nil {
 		return p.errResult(c, e)
@@ -186,7 +186,7 @@ func (p *Provider) chargeList(c *call) *result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	page, hasMore, e := listPage(p, p.st.chargeOrder, prefixCharge, lp, func(ch *charge) bool {
-		return lp.createdOK(ch.created) && (piID == "" || ch.pi.id == piID) && (customer == "" || ch.pi.customer == customer)
+		return lp.createdOK(ch.created) && (piID == "" || ch.pi.id == piID) && (customer == "" || ch.customer == customer)
 	}, "charge")
 	if e != nil {
 		return p.errResult(c, e)

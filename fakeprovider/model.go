@@ -14,35 +14,31 @@ const (
 )
 
 // paymentIntent is the provider's PaymentIntent. Guarded by Provider.mu.
+//
+// It is copied for every PaymentIntent event (see emitPILocked), so it is
+// kept small: the fields most payments never set live in *piExtra.
 type paymentIntent struct {
-	seq                int
-	id                 string
-	amount             int64
-	amountCapturable   int64
-	amountReceived     int64
-	currency           string
-	status             string
-	captureMethod      string
-	confirmationMethod string
-	created            int64
-	createdAt          time.Time
-	metadata           []pair // sorted by key
-	customer           string
-	description        string
-	paymentMethod      string
-	receiptEmail       string
-	setupFutureUsage   string
-	statementDesc      string
-	pmTypes            []string
-	apm                bool   // automatic_payment_methods[enabled]
-	allowRedirects     string // automatic_payment_methods[allow_redirects]
-	returnURL          string
-	latestCharge       *charge
-	lastError          *apiError
-	nextAction         string // "", "use_stripe_sdk" or "redirect_to_url"
-	canceledAt         int64
-	cancellationReason string
-	idemKey            string
+	seq              int
+	id               string
+	amount           int64
+	amountCapturable int64
+	amountReceived   int64
+	currency         string
+	status           string
+	captureMethod    string
+	manualConfirm    bool       // confirmation_method=manual
+	apm              bool       // automatic_payment_methods[enabled]
+	redirectsNever   bool       // automatic_payment_methods[allow_redirects]=never
+	nextAction       nextAction // what the customer must do in requires_action
+	createdNs        int64      // provider time of creation, Unix nanoseconds
+	metadata         []pair     // sorted by key
+	paymentMethod    string
+	pmTypes          []string
+	x                *piExtra // never nil; replaced, never edited in place
+	latestCharge     *charge
+	lastError        *apiError
+	canceledAt       int64
+	idemKey          string
 	// pending is the card whose outcome a processing or requires_action
 	// payment is waiting on.
 	pending *testCard
@@ -50,6 +46,35 @@ type paymentIntent struct {
 	// settlement ("" for none).
 	pendingDecline string
 }
+
+// piExtra holds the PaymentIntent fields most payments leave empty.
+// Snapshots share it, so it is replaced (see edit), never changed.
+type piExtra struct {
+	customer, description, receiptEmail, setupFutureUsage, statementDesc string
+	returnURL, cancellationReason                                         string
+}
+
+// noExtra is the shared empty piExtra.
+var noExtra = &piExtra{}
+
+// edit replaces pi's extra fields by a copy the caller may change.
+func (pi *paymentIntent) edit() *piExtra {
+	x := *pi.x
+	pi.x = &x
+	return pi.x
+}
+
+// created is the creation time in Unix seconds.
+func (pi *paymentIntent) created() int64 { return time.Unix(0, pi.createdNs).Unix() }
+
+// nextAction is what a PaymentIntent in requires_action waits for.
+type nextAction uint8
+
+const (
+	actionNone nextAction = iota
+	actionUseStripeSDK
+	actionRedirect
+)
 
 // charge is one attempt to move money for a PaymentIntent.
 type charge struct {
@@ -136,6 +161,7 @@ type idemEntry struct {
 	inflight     bool
 	status       int
 	body         []byte
+	snap         *paymentIntent // the answer's PaymentIntent, when body is nil
 	reqID        string
 	created      time.Time
 }
@@ -151,6 +177,15 @@ type state struct {
 	eventOrder  []*event
 	idem        map[string]*idemEntry
 	idemQueue   []idemRef
+
+	// Slabs the objects above are carved from: a payment makes a dozen
+	// small objects that live until the next Reset, and allocating them
+	// in chunks keeps the allocator and the GC off the request path.
+	pis      slab[paymentIntent]
+	charges  slab[charge]
+	refunds  slab[refund]
+	events   slab[event]
+	idemEnts slab[idemEntry]
 	deliveries  []Delivery
 
 	unknownRoutes int64
@@ -265,4 +300,18 @@ func metadataGet(md []pair, k string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// slab hands out pointers to elements of chunks it allocates 128 at a
+// time. Elements live as long as their chunk, which suits state that is
+// only ever dropped all at once (Reset).
+type slab[T any] struct{ chunk []T }
+
+// new returns a pointer to a zero T. Guarded by Provider.mu like state.
+func (s *slab[T]) new() *T {
+	if len(s.chunk) == cap(s.chunk) {
+		s.chunk = make([]T, 0, 128)
+	}
+	s.chunk = s.chunk[:len(s.chunk)+1]
+	return &s.chunk[len(s.chunk)-1]
 }

@@ -5,6 +5,10 @@ import (
 	"net/http"
 )
 
+// cardOnly is the payment_method_types of card payments. It is shared:
+// PaymentIntents replace their pmTypes, never change them in place.
+var cardOnly = []string{"card"}
+
 // piParams are the PaymentIntent fields create and update share.
 type piParams struct {
 	currency, pm, customer, description, receiptEmail, sfu, stmt, captureMethod string
@@ -153,40 +157,40 @@ func (p *Provider) piCreate(c *call) *result {
 	}
 
 	now := p.nowFor(c)
-	pi := &paymentIntent{
-		amount: pp.amountN, currency: cur, captureMethod: pp.captureMethod, confirmationMethod: cm,
-		created: now.Unix(), createdAt: now, customer: pp.customer, description: pp.description, paymentMethod: pp.pm,
-		receiptEmail: pp.receiptEmail, setupFutureUsage: pp.sfu, statementDesc: pp.stmt, idemKey: c.idemKey,
-		metadata: setMetadata(nil, pp.md, false), pmTypes: pp.pmTypes, returnURL: opts.returnURL,
+	v := paymentIntent{
+		amount: pp.amountN, currency: cur, captureMethod: pp.captureMethod, manualConfirm: cm == "manual",
+		createdNs: now.UnixNano(), paymentMethod: pp.pm, idemKey: c.idemKey,
+		metadata: setMetadata(nil, pp.md, false), pmTypes: pp.pmTypes, x: noExtra,
 	}
-	if pi.captureMethod == "" {
-		pi.captureMethod = "automatic_async"
+	if pp.customer != "" || pp.description != "" || pp.receiptEmail != "" || pp.sfu != "" || pp.stmt != "" || opts.returnURL != "" {
+		v.x = &piExtra{customer: pp.customer, description: pp.description, receiptEmail: pp.receiptEmail,
+			setupFutureUsage: pp.sfu, statementDesc: pp.stmt, returnURL: opts.returnURL}
 	}
-	if pi.confirmationMethod == "" {
-		pi.confirmationMethod = "automatic"
+	if v.captureMethod == "" {
+		v.captureMethod = "automatic_async"
 	}
-	if !pp.pmTypesSent || len(pi.pmTypes) == 0 {
-		pi.pmTypes = []string{"card"}
+	if !pp.pmTypesSent || len(v.pmTypes) == 0 {
+		v.pmTypes = cardOnly
 		// Recent API versions turn automatic payment methods on unless
 		// payment_method_types is given or they are switched off.
 		if !apmSet || apmEnabled {
-			pi.apm = true
-			pi.allowRedirects = "always"
-			if redirects != "" {
-				pi.allowRedirects = redirects
-			}
+			v.apm = true
+			v.redirectsNever = redirects == "never"
 		}
+	} else if len(v.pmTypes) == 1 {
+		v.pmTypes = cardOnly // the only type accepted: share one slice
 	}
-	pi.status = statusRequiresPaymentMethod
-	if pi.paymentMethod != "" {
-		pi.status = statusRequiresConfirmation
+	v.status = statusRequiresPaymentMethod
+	if v.paymentMethod != "" {
+		v.status = statusRequiresConfirmation
 	}
-
-	if confirm && pi.apm && pi.allowRedirects != "never" && pi.returnURL == "" {
+	if confirm && v.apm && !v.redirectsNever && v.x.returnURL == "" {
 		return p.errResult(c, missingReturnURL())
 	}
 
 	p.mu.Lock()
+	pi := p.st.pis.new()
+	*pi = v
 	pi.seq = len(p.st.piOrder)
 	pi.id = p.ids.object(prefixPI, p.st.gen, pi.seq)
 	p.st.piOrder = append(p.st.piOrder, pi)
@@ -199,14 +203,19 @@ func (p *Provider) piCreate(c *call) *result {
 			return res
 		}
 	}
-	body := p.piBodyLocked(pi, exp)
+	res := p.piResultLocked(c, pi, exp)
 	p.mu.Unlock()
-	return okResult(body)
+	return res
 }
 
-// piBodyLocked renders pi for the answer.
-func (p *Provider) piBodyLocked(pi *paymentIntent, exp expansion) []byte {
-	return p.appendPI(make([]byte, 0, 1536), pi, exp)
+// piResultLocked is the answer showing pi. When the call's last event
+// snapshotted pi and nothing is expanded, the answer is that snapshot,
+// rendered when written; otherwise pi is rendered now.
+func (p *Provider) piResultLocked(c *call, pi *paymentIntent, exp expansion) *result {
+	if exp == 0 && c.lastSnapOf == pi {
+		return &result{status: http.StatusOK, snap: c.lastSnap, save: true}
+	}
+	return okResult(p.appendPI(make([]byte, 0, 1536), pi, exp))
 }
 
 // subBool reads a boolean a[b].
@@ -296,7 +305,7 @@ func (p *Provider) piUpdate(c *call) *result {
 		pi.captureMethod = pp.captureMethod
 	}
 	if pp.pmTypesSent && len(pp.pmTypes) > 0 {
-		pi.pmTypes = pp.pmTypes
+		pi.pmTypes = cardOnly // card is the only type readPIParams accepts
 		pi.apm = false
 	}
 	if pp.pm != "" {
@@ -307,22 +316,22 @@ func (p *Provider) piUpdate(c *call) *result {
 	}
 	if payment && pi.status == statusRequiresAction {
 		pi.status = statusRequiresConfirmation
-		pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
+		pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 	}
 	if c.f.has("customer") {
-		pi.customer = pp.customer
+		pi.edit().customer = pp.customer
 	}
 	if c.f.has("description") {
-		pi.description = pp.description
+		pi.edit().description = pp.description
 	}
 	if c.f.has("receipt_email") {
-		pi.receiptEmail = pp.receiptEmail
+		pi.edit().receiptEmail = pp.receiptEmail
 	}
 	if pp.sfu != "" {
-		pi.setupFutureUsage = pp.sfu
+		pi.edit().setupFutureUsage = pp.sfu
 	}
 	if c.f.has("statement_descriptor") {
-		pi.statementDesc = pp.stmt
+		pi.edit().statementDesc = pp.stmt
 	}
 	if pp.mdSent {
 		pi.metadata = setMetadata(pi.metadata, pp.md, pp.mdCleared)
@@ -379,19 +388,19 @@ func (p *Provider) piConfirm(c *call) *result {
 		pi.paymentMethod = pm
 		if pi.status == statusRequiresAction {
 			pi.status = statusRequiresConfirmation
-			pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
+			pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 		}
 	}
 	if cm != "" {
 		pi.captureMethod = cm
 	}
 	if hasReceipt {
-		pi.receiptEmail = receipt
+		pi.edit().receiptEmail = receipt
 	}
 	if e := p.confirmLocked(c, pi, opts); e != nil {
 		return p.errResult(c, e)
 	}
-	return okResult(p.piBodyLocked(pi, exp))
+	return p.piResultLocked(c, pi, exp)
 }
 
 func (p *Provider) piCapture(c *call) *result {
@@ -442,7 +451,7 @@ func (p *Provider) piCapture(c *call) *result {
 		pi.metadata = setMetadata(pi.metadata, md, mdCleared)
 	}
 	p.captureLocked(c, pi, amt)
-	return okResult(p.piBodyLocked(pi, exp))
+	return p.piResultLocked(c, pi, exp)
 }
 
 func (p *Provider) piCancel(c *call) *result {
@@ -466,5 +475,5 @@ func (p *Provider) piCancel(c *call) *result {
 		return p.errResult(c, unexpectedState(pi, fmt.Sprintf("You cannot cancel this PaymentIntent because it has a status of %s. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.", pi.status)))
 	}
 	p.cancelLocked(c, pi, reason)
-	return okResult(p.piBodyLocked(pi, exp))
+	return p.piResultLocked(c, pi, exp)
 }

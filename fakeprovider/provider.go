@@ -91,6 +91,10 @@ type call struct {
 	reqID   string
 	idemKey string
 	now     time.Time // the provider's time for this request, read once
+	// lastSnap is the snapshot of lastSnapOf taken by the call's last
+	// PaymentIntent event; the state machine emits that event after its
+	// last change, so it is the PaymentIntent the answer shows.
+	lastSnap, lastSnapOf *paymentIntent
 	// waits are deliveries the answer must wait for (webhook_early).
 	waits   []chan struct{}
 	waitMax time.Duration
@@ -100,9 +104,17 @@ type call struct {
 type result struct {
 	status int
 	body   []byte
-	save   bool   // kept under the idempotency key
-	ctype  string // Content-Type when not JSON
+	// snap, when body is nil, is an immutable PaymentIntent snapshot the
+	// answer is rendered from: the idempotency store keeps the pointer,
+	// not a copy of the bytes.
+	snap  *paymentIntent
+	save  bool   // kept under the idempotency key
+	ctype string // Content-Type when not JSON
 }
+
+// renderPool holds buffers answers are rendered into when nothing keeps
+// the bytes.
+var renderPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // nowFor is the provider's time for c (read once per request), or the
 // current time when c is nil.
@@ -200,7 +212,7 @@ func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
 		if replay != nil {
 			h["Idempotent-Replayed"] = hdrTrue
 			h["Original-Request"] = []string{replay.reqID}
-			p.respond(w, c, &result{status: replay.status, body: replay.body})
+			p.respond(w, c, &result{status: replay.status, body: replay.body, snap: replay.snap})
 			return
 		}
 	}
@@ -254,6 +266,16 @@ func (p *Provider) respond(w http.ResponseWriter, c *call, res *result) {
 func (p *Provider) write(w http.ResponseWriter, c *call, res *result, post postFaults) {
 	h := w.Header()
 	body := res.body
+	if body == nil && res.snap != nil {
+		bp := renderPool.Get().(*[]byte)
+		body = p.appendPI((*bp)[:0], res.snap, 0)
+		defer func() {
+			if cap(body) <= 1<<16 {
+				*bp = body[:0]
+				renderPool.Put(bp)
+			}
+		}()
+	}
 	if post.body != nil {
 		if post.body.f.Kind == FaultTruncatedJSON {
 			body = body[:len(body)/2]
@@ -272,7 +294,11 @@ func (p *Provider) write(w http.ResponseWriter, c *call, res *result, post postF
 	if post.shouldRetry {
 		h["Stripe-Should-Retry"] = hdrTrue
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	if len(body) > 2048 {
+		// Smaller answers get their Content-Length from net/http, which
+		// buffers them whole; larger ones would be chunked otherwise.
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	w.WriteHeader(res.status)
 	_, _ = w.Write(body)
 }

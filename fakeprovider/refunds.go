@@ -99,7 +99,8 @@ func (p *Provider) refundCreate(c *call) *result {
 	}
 	now := p.nowFor(c)
 	seq := len(p.st.refundOrder)
-	re := &refund{seq: seq, id: p.ids.object(prefixRefund, p.st.gen, seq), charge: ch, amount: amt, currency: ch.currency,
+	re := p.st.refunds.new()
+	*re = refund{seq: seq, id: p.ids.object(prefixRefund, p.st.gen, seq), charge: ch, amount: amt, currency: ch.currency,
 		status: "succeeded", reason: reason, metadata: setMetadata(nil, md, false), created: now.Unix(), createdAt: now}
 	if ch.card.refundFails {
 		re.status = "pending"

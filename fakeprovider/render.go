@@ -24,31 +24,36 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendInt(b, pi.amountReceived)
 	b = append(b, `,"application":null,"application_fee_amount":null,"automatic_payment_methods":`...)
 	if pi.apm {
-		b = append(b, `{"allow_redirects":`...)
-		b = appendStr(b, pi.allowRedirects)
-		b = append(b, `,"enabled":true}`...)
+		if pi.redirectsNever {
+			b = append(b, `{"allow_redirects":"never","enabled":true}`...)
+		} else {
+			b = append(b, `{"allow_redirects":"always","enabled":true}`...)
+		}
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"canceled_at":`...)
 	b = appendIntOrNull(b, pi.canceledAt)
 	b = append(b, `,"cancellation_reason":`...)
-	b = appendStrOrNull(b, pi.cancellationReason)
+	b = appendStrOrNull(b, pi.x.cancellationReason)
 	b = append(b, `,"capture_method":`...)
 	b = appendStr(b, pi.captureMethod)
 	b = append(b, `,"client_secret":"`...)
 	b = p.appendClientSecret(b, pi.id)
 	b = append(b, '"')
-	b = append(b, `,"confirmation_method":`...)
-	b = appendStr(b, pi.confirmationMethod)
+	if pi.manualConfirm {
+		b = append(b, `,"confirmation_method":"manual"`...)
+	} else {
+		b = append(b, `,"confirmation_method":"automatic"`...)
+	}
 	b = append(b, `,"created":`...)
-	b = appendInt(b, pi.created)
+	b = appendInt(b, pi.created())
 	b = append(b, `,"currency":`...)
 	b = appendStr(b, pi.currency)
 	b = append(b, `,"customer":`...)
-	b = appendStrOrNull(b, pi.customer)
+	b = appendStrOrNull(b, pi.x.customer)
 	b = append(b, `,"description":`...)
-	b = appendStrOrNull(b, pi.description)
+	b = appendStrOrNull(b, pi.x.description)
 	b = append(b, `,"last_payment_error":`...)
 	if pi.lastError != nil {
 		b = p.appendErrorObject(b, pi.lastError, false, "")
@@ -68,11 +73,11 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendMetadata(b, pi.metadata)
 	b = append(b, `,"next_action":`...)
 	switch pi.nextAction {
-	case "":
+	case actionNone:
 		b = append(b, "null"...)
-	case "redirect_to_url":
+	case actionRedirect:
 		b = append(b, `{"redirect_to_url":{"return_url":`...)
-		b = appendStr(b, pi.returnURL)
+		b = appendStr(b, pi.x.returnURL)
 		b = append(b, `,"url":"https://hooks.stripe.com/3d_secure_2/hosted?merchant=acct_paychaos&payment_intent=`...)
 		b = append(b, pi.id...)
 		b = append(b, `"},"type":"redirect_to_url"}`...)
@@ -86,18 +91,18 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	case pi.paymentMethod == "":
 		b = append(b, "null"...)
 	case exp&expandPaymentMethod != 0:
-		b = appendPaymentMethod(b, pi.paymentMethod, testCards[pi.paymentMethod], pi.created)
+		b = appendPaymentMethod(b, pi.paymentMethod, testCards[pi.paymentMethod], pi.created())
 	default:
 		b = appendStr(b, pi.paymentMethod)
 	}
 	b = append(b, `,"payment_method_configuration_details":null,"payment_method_types":`...)
 	b = appendStrList(b, pi.pmTypes)
 	b = append(b, `,"processing":null,"receipt_email":`...)
-	b = appendStrOrNull(b, pi.receiptEmail)
+	b = appendStrOrNull(b, pi.x.receiptEmail)
 	b = append(b, `,"review":null,"setup_future_usage":`...)
-	b = appendStrOrNull(b, pi.setupFutureUsage)
+	b = appendStrOrNull(b, pi.x.setupFutureUsage)
 	b = append(b, `,"shipping":null,"source":null,"statement_descriptor":`...)
-	b = appendStrOrNull(b, pi.statementDesc)
+	b = appendStrOrNull(b, pi.x.statementDesc)
 	b = append(b, `,"statement_descriptor_suffix":null,"status":`...)
 	b = appendStr(b, pi.status)
 	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)

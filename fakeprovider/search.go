@@ -153,7 +153,7 @@ func (cl searchClause) match(pi *paymentIntent) bool {
 	if cl.field == "amount" || cl.field == "created" {
 		v := pi.amount
 		if cl.field == "created" {
-			v = pi.created
+			v = pi.created()
 		}
 		switch cl.op {
 		case ":":
@@ -174,7 +174,7 @@ func (cl searchClause) match(pi *paymentIntent) bool {
 		case "currency":
 			v = pi.currency
 		case "customer":
-			v = pi.customer
+			v = pi.x.customer
 		case "status":
 			v = pi.status
 		case "metadata":

@@ -28,7 +28,7 @@ func (p *Provider) Snapshot() Snapshot {
 		r := PaymentRecord{ID: pi.id, Amount: pi.amount, Currency: pi.currency, Status: pi.status,
 			CaptureMethod: pi.captureMethod, AmountCapturable: pi.amountCapturable, AmountReceived: pi.amountReceived,
 			PaymentMethod: pi.paymentMethod, Metadata: metadataMap(pi.metadata), IdempotencyKey: pi.idemKey,
-			Created: pi.createdAt}
+			Created: time.Unix(0, pi.createdNs).UTC()}
 		if pi.latestCharge != nil {
 			r.LatestCharge = pi.latestCharge.id
 		}

@@ -29,10 +29,10 @@ func (p *Provider) confirmLocked(c *call, pi *paymentIntent, o confirmOpts) *api
 		return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "payment_intent_unexpected_state", pi: pi,
 			message: "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method."}
 	}
-	if o.returnURL != "" {
-		pi.returnURL = o.returnURL
+	if o.returnURL != "" && o.returnURL != pi.x.returnURL {
+		pi.edit().returnURL = o.returnURL
 	}
-	if pi.apm && pi.allowRedirects != "never" && pi.returnURL == "" {
+	if pi.apm && !pi.redirectsNever && pi.x.returnURL == "" {
 		return missingReturnURL()
 	}
 	card := testCards[pi.paymentMethod]
@@ -73,9 +73,9 @@ func (p *Provider) confirmLocked(c *call, pi *paymentIntent, o confirmOpts) *api
 		}
 		pi.status = statusRequiresAction
 		pi.pending = card
-		pi.nextAction = "use_stripe_sdk"
-		if pi.returnURL != "" {
-			pi.nextAction = "redirect_to_url"
+		pi.nextAction = actionUseStripeSDK
+		if pi.x.returnURL != "" {
+			pi.nextAction = actionRedirect
 		}
 		p.emitPILocked(c, "payment_intent.requires_action", pi)
 		return nil
@@ -94,9 +94,10 @@ func (p *Provider) confirmLocked(c *call, pi *paymentIntent, o confirmOpts) *api
 func (p *Provider) newChargeLocked(c *call, pi *paymentIntent, card *testCard) *charge {
 	now := p.nowFor(c)
 	seq := len(p.st.chargeOrder)
-	ch := &charge{seq: seq, id: p.ids.object(prefixCharge, p.st.gen, seq), pi: pi, amount: pi.amount, currency: pi.currency,
+	ch := p.st.charges.new()
+	*ch = charge{seq: seq, id: p.ids.object(prefixCharge, p.st.gen, seq), pi: pi, amount: pi.amount, currency: pi.currency,
 		card: card, created: now.Unix(), createdAt: now,
-		description: pi.description, customer: pi.customer, receiptEmail: pi.receiptEmail}
+		description: pi.x.description, customer: pi.x.customer, receiptEmail: pi.x.receiptEmail}
 	p.st.chargeOrder = append(p.st.chargeOrder, ch)
 	pi.latestCharge = ch
 	return ch
@@ -109,7 +110,7 @@ func (p *Provider) succeedLocked(c *call, pi *paymentIntent, card *testCard, ch 
 		ch = p.newChargeLocked(c, pi, card)
 	}
 	ch.status, ch.paid = "succeeded", true
-	pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
+	pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 	if pi.captureMethod == "manual" {
 		pi.status = statusRequiresCapture
 		pi.amountCapturable = pi.amount
@@ -147,7 +148,7 @@ func (p *Provider) declineLocked(c *call, pi *paymentIntent, card *testCard, ch 
 	pi.lastError = &apiError{typ: errCard, code: e.code, declineCode: e.declineCode, message: msg, chargeID: ch.id, pmID: pi.paymentMethod}
 	pi.status = statusRequiresPaymentMethod
 	pi.paymentMethod = ""
-	pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
+	pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 	p.emitChargeLocked(c, "charge.failed", ch)
 	p.emitPILocked(c, "payment_intent.payment_failed", pi)
 	e.pi = pi
@@ -207,7 +208,7 @@ func (p *Provider) authenticateLocked(pi *paymentIntent, ok bool) error {
 		pi.lastError = &apiError{typ: errInvalidRequest, code: "payment_intent_authentication_failure", pmID: pi.paymentMethod,
 			message: "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."}
 		pi.paymentMethod = ""
-		pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
+		pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 		p.emitPILocked(nil, "payment_intent.payment_failed", pi)
 		return nil
 	}
@@ -257,8 +258,10 @@ func (p *Provider) cancelLocked(c *call, pi *paymentIntent, reason string) {
 	pi.status = statusCanceled
 	pi.amountCapturable = 0
 	pi.canceledAt = now.Unix()
-	pi.cancellationReason = reason
-	pi.nextAction, pi.pending, pi.pendingDecline = "", nil, ""
+	if reason != "" {
+		pi.edit().cancellationReason = reason
+	}
+	pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 	p.emitPILocked(c, "payment_intent.canceled", pi)
 }
 
