@@ -51,7 +51,7 @@ type paymentIntent struct {
 // Snapshots share it, so it is replaced (see edit), never changed.
 type piExtra struct {
 	customer, description, receiptEmail, setupFutureUsage, statementDesc string
-	returnURL, cancellationReason                                         string
+	returnURL, cancellationReason                                        string
 }
 
 // noExtra is the shared empty piExtra.
@@ -181,12 +181,12 @@ type state struct {
 	// Slabs the objects above are carved from: a payment makes a dozen
 	// small objects that live until the next Reset, and allocating them
 	// in chunks keeps the allocator and the GC off the request path.
-	pis      slab[paymentIntent]
-	charges  slab[charge]
-	refunds  slab[refund]
-	events   slab[event]
-	idemEnts slab[idemEntry]
-	deliveries  []Delivery
+	pis        slab[paymentIntent]
+	charges    slab[charge]
+	refunds    slab[refund]
+	events     slab[event]
+	idemEnts   slab[idemEntry]
+	deliveries []Delivery
 
 	unknownRoutes int64
 	unknownParams int64
