@@ -128,15 +128,19 @@ type index struct {
 
 	// Grouped indices: the ops of order o are opsOf[opsAt[o]:opsAt[o+1]],
 	// and likewise for payments per order, charges and refunds per payment.
-	opOrder                []int32 // the order each op names, noOrder for none
-	opsAt, opsOf           []int32
-	paysAt, paysOf         []int32
-	chargesAt, chargesOf   []int32
-	refundsAt, refundsOf   []int32
-	payOps, readOps        []int32 // pay ops; pay/get/refund/cancel answers
-	webhookOps, attackOps  []int32
-	healthOps              []int32
-	refundOps              int // refund and cancel ops
+	opOrder               []int32 // the order each op names, noOrder for none
+	opsAt, opsOf          []int32
+	paysAt, paysOf        []int32
+	chargesAt, chargesOf  []int32
+	refundsAt, refundsOf  []int32
+	payOps, readOps       []int32 // pay ops; pay/get/refund/cancel answers
+	webhookOps, attackOps []int32
+	healthOps             []int32
+	refundOps             int // refund and cancel ops
+	// keyedPays are the pay ops with an idempotency key and an order, with
+	// the hash of (customer, key), in history order: hashed while the scan
+	// has the op in hand, so that no-double-charge need not read them again.
+	keyedPays              []hashedOp
 	ordersRead, anyCapture bool
 	// sorted is set when the history is in call-time order (as Recorder.Ops
 	// returns it): loops over a time range may then start and stop early.
@@ -351,6 +355,7 @@ const (
 type opChunk struct {
 	lo, hi                             int
 	pay, read, webhook, attack, health []int32
+	keyed                              []hashedOp
 	refunds                            int
 	sorted                             bool
 }
@@ -372,6 +377,7 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 		// Capacity the pages of which are never written costs nothing;
 		// growing and copying would.
 		ch.pay = make([]int32, 0, n/2+8)
+		ch.keyed = make([]hashedOp, 0, n/2+8)
 		ch.read = make([]int32, 0, n+8)
 		ch.sorted = true
 		for i := ch.lo; i < ch.hi; i++ {
@@ -383,6 +389,9 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 			case history.Pay:
 				ch.pay = append(ch.pay, int32(i))
 				ch.read = append(ch.read, int32(i))
+				if op.Key != "" && op.Order != "" {
+					ch.keyed = append(ch.keyed, hashedOp{h: requestHash(op.Customer, op.Key), i: int32(i)})
+				}
 			case history.Refund, history.Cancel:
 				ch.refunds++
 				fallthrough
@@ -433,6 +442,18 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 	ix.webhookOps = join(func(c *opChunk) []int32 { return c.webhook })
 	ix.attackOps = join(func(c *opChunk) []int32 { return c.attack })
 	ix.healthOps = join(func(c *opChunk) []int32 { return c.health })
+	if parts == 1 {
+		ix.keyedPays = chunks[0].keyed
+	} else {
+		n := 0
+		for c := range chunks {
+			n += len(chunks[c].keyed)
+		}
+		ix.keyedPays = make([]hashedOp, 0, n)
+		for c := range chunks {
+			ix.keyedPays = append(ix.keyedPays, chunks[c].keyed...)
+		}
+	}
 	ix.sorted = true
 	for c := range chunks {
 		ix.refundOps += chunks[c].refunds

@@ -73,12 +73,7 @@ func (c noDoubleCharge) checkIndex(ix *index) Verdict {
 // sort: far cheaper than a map over a million keys, and only ops whose
 // hashes are equal are compared.
 func (noDoubleCharge) sameRequest(ix *index, f *finding) {
-	ks := make([]hashedOp, 0, len(ix.payOps))
-	for _, i := range ix.payOps {
-		if op := ix.op(i); op.Key != "" && ix.opOrder[i] >= 0 {
-			ks = append(ks, hashedOp{h: requestHash(op.Customer, op.Key), i: i})
-		}
-	}
+	ks := slices.Clone(ix.keyedPays) // the index is shared: sort a copy
 	radixSort(ks)
 	var requests [][]int32 // ops of each request that reached two orders or more
 	for a := 0; a < len(ks); {
@@ -160,14 +155,16 @@ func splitRequests(ix *index, run []hashedOp, out [][]int32) [][]int32 {
 	return out
 }
 
-// hashedOp is an op index with the hash it is sorted by.
+// hashedOp is an op index with the hash it is sorted by. Thirty-two bits
+// are plenty: equal hashes are only candidates, compared exactly after.
 type hashedOp struct {
-	h uint64
+	h uint32
 	i int32
 }
 
-// requestHash is FNV-1a over customer, a separator and key.
-func requestHash(customer, key string) uint64 {
+// requestHash is FNV-1a over customer, a separator and key, folded to 32
+// bits.
+func requestHash(customer, key string) uint32 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037)
 	for k := 0; k < len(customer); k++ {
@@ -177,10 +174,11 @@ func requestHash(customer, key string) uint64 {
 	for k := 0; k < len(key); k++ {
 		h = (h ^ uint64(key[k])) * prime
 	}
-	return h
+	return uint32(h ^ h>>32)
 }
 
-// radixSort sorts by h: four stable passes of 16 bits, linear in len(s).
+// radixSort sorts by h: four stable passes of 8 bits, linear in len(s);
+// 256 buckets keep the scattering writes within the caches.
 func radixSort(s []hashedOp) {
 	if len(s) < 256 {
 		slices.SortStableFunc(s, func(a, b hashedOp) int {
@@ -196,11 +194,11 @@ func radixSort(s []hashedOp) {
 	}
 	buf := make([]hashedOp, len(s))
 	src, dst := s, buf
-	var count [1 << 16]int
-	for shift := uint(0); shift < 64; shift += 16 {
+	var count [1 << 8]int
+	for shift := uint(0); shift < 32; shift += 8 {
 		clear(count[:])
 		for _, x := range src {
-			count[(x.h>>shift)&0xffff]++
+			count[(x.h>>shift)&0xff]++
 		}
 		sum := 0
 		for d := range count {
@@ -209,7 +207,7 @@ func radixSort(s []hashedOp) {
 			sum += c
 		}
 		for _, x := range src {
-			d := (x.h >> shift) & 0xffff
+			d := (x.h >> shift) & 0xff
 			dst[count[d]] = x
 			count[d]++
 		}
