@@ -59,6 +59,7 @@ const (
 	// answer under the idempotency key, so retries with the key replay it.
 	FaultHTTPError FaultKind = "http_error"
 	// FaultRateLimit answers 429 code rate_limit; stripe-go does not retry.
+	// Every 429 carries Retry-After: Delay in whole seconds (at least 1).
 	FaultRateLimit FaultKind = "rate_limit"
 	// FaultLockTimeout answers 429 code lock_timeout; stripe-go retries it
 	// with the same idempotency key.

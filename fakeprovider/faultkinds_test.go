@@ -29,6 +29,9 @@ func TestRateLimitNotRetriedNotSaved(t *testing.T) {
 	if n := h.p.Snapshot().Requests["POST /v1/payment_intents"]; n != 1 || faultHits(t, h.p, id) != 1 {
 		t.Fatalf("rate_limit must not be retried by stripe-go: %d", n)
 	}
+	if ra := se.LastResponse.Header.Get("Retry-After"); ra != "1" {
+		t.Fatalf("Retry-After %q", ra)
+	}
 	p = visaParams("o", 1000)
 	p.SetIdempotencyKey("rl-1")
 	pi, err := sc.V1PaymentIntents.Create(bg, p)

@@ -1,7 +1,9 @@
 package fakeprovider
 
 import (
+	"fmt"
 	"log/slog"
+	"strings"
 	"net/http"
 	"time"
 )
@@ -81,6 +83,17 @@ func WithProcessingDelay(d time.Duration) Option { return func(c *config) { c.pr
 // with secret (a whsec_… string).
 func WithWebhook(url, secret string) Option {
 	return func(c *config) { c.webhooks = append(c.webhooks, webhookConfig{url, secret}) }
+}
+
+// ParseWebhookFlag splits a command-line webhook endpoint written
+// URL=SECRET (the secret is everything after the last '=', since URLs may
+// contain '=' in their query but whsec_ secrets do not).
+func ParseWebhookFlag(s string) (url, secret string, err error) {
+	i := strings.LastIndexByte(s, '=')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", fmt.Errorf("webhook %q: want URL=SECRET", s)
+	}
+	return s[:i], s[i+1:], nil
 }
 
 // WithWebhookHTTPClient sets the client deliveries use. Its Timeout bounds

@@ -108,8 +108,9 @@ type result struct {
 	// answer is rendered from: the idempotency store keeps the pointer,
 	// not a copy of the bytes.
 	snap  *paymentIntent
-	save  bool   // kept under the idempotency key
-	ctype string // Content-Type when not JSON
+	save       bool   // kept under the idempotency key
+	ctype      string // Content-Type when not JSON
+	retryAfter string // Retry-After header (429s), in seconds
 }
 
 // renderPool holds buffers answers are rendered into when nothing keeps
@@ -294,6 +295,9 @@ func (p *Provider) write(w http.ResponseWriter, c *call, res *result, post postF
 	if post.shouldRetry {
 		h["Stripe-Should-Retry"] = hdrTrue
 	}
+	if res.retryAfter != "" {
+		h["Retry-After"] = []string{res.retryAfter}
+	}
 	if len(body) > 2048 {
 		// Smaller answers get their Content-Length from net/http, which
 		// buffers them whole; larger ones would be chunked otherwise.
@@ -346,14 +350,27 @@ func (p *Provider) faultError(c *call, a *activeFault) *result {
 	if status == 0 {
 		status = e.status
 	}
+	var res *result
 	switch a.f.Body {
 	case BodyHTML:
-		return &result{status: status, ctype: "text/html; charset=utf-8", body: []byte("<html><head><title>" + strconv.Itoa(status) + " " + http.StatusText(status) + "</title></head><body><center><h1>" + strconv.Itoa(status) + " " + http.StatusText(status) + "</h1></center></body></html>\n")}
+		page := strconv.Itoa(status) + " " + http.StatusText(status)
+		res = &result{status: status, ctype: "text/html; charset=utf-8",
+			body: []byte("<html><head><title>" + page + "</title></head><body><center><h1>" + page + "</h1></center></body></html>\n")}
 	case BodyEmpty:
-		return &result{status: status, ctype: "text/plain; charset=utf-8", body: []byte{}}
+		res = &result{status: status, ctype: "text/plain; charset=utf-8", body: []byte{}}
+	default:
+		e.status = status
+		res = p.errResult(c, e)
 	}
-	e.status = status
-	return p.errResult(c, e)
+	if status == http.StatusTooManyRequests {
+		// stripe-go ignores Retry-After; other clients honour it.
+		secs := int64(1)
+		if a.f.Delay >= time.Second {
+			secs = int64(a.f.Delay / time.Second)
+		}
+		res.retryAfter = strconv.FormatInt(secs, 10)
+	}
+	return res
 }
 
 const lockTimeoutMsg = "This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request. If you see this error frequently and are making multiple concurrent requests to a single object, make your requests serially or at a lower rate."

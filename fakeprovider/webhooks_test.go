@@ -96,3 +96,15 @@ func TestWebhookEndpointValidation(t *testing.T) {
 		t.Fatalf("duplicate endpoint: %v", err)
 	}
 }
+
+func TestParseWebhookFlag(t *testing.T) {
+	u, sec, err := ParseWebhookFlag("http://127.0.0.1:8080/hook?a=b=whsec_abc")
+	if err != nil || u != "http://127.0.0.1:8080/hook?a=b" || sec != "whsec_abc" {
+		t.Fatalf("%q %q %v", u, sec, err)
+	}
+	for _, bad := range []string{"", "http://x", "=whsec", "http://x="} {
+		if _, _, err := ParseWebhookFlag(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
