@@ -3,8 +3,8 @@ package fakeprovider
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 	"net/http"
+	"strings"
 	"time"
 )
 

@@ -107,7 +107,7 @@ type result struct {
 	// snap, when body is nil, is an immutable PaymentIntent snapshot the
 	// answer is rendered from: the idempotency store keeps the pointer,
 	// not a copy of the bytes.
-	snap  *paymentIntent
+	snap       *paymentIntent
 	save       bool   // kept under the idempotency key
 	ctype      string // Content-Type when not JSON
 	retryAfter string // Retry-After header (429s), in seconds
