@@ -98,8 +98,9 @@ const (
 	FaultRequiresAction FaultKind = "force_requires_action"
 	// FaultAway makes the provider refuse every API request (the control
 	// API keeps working): the connection is closed without an answer, or,
-	// when Status is set, answered with Status and Body. The ledger stays
-	// intact; remove the fault and the provider is back.
+	// when Status is set, answered with Status and Body. Without an
+	// Endpoint it also holds webhook deliveries back until it is removed.
+	// The ledger stays intact; remove the fault and the provider is back.
 	FaultAway FaultKind = "away"
 	// FaultAmnesia forgets, when added, the idempotency keys first seen in
 	// the last Window (0: all of them). Its hits count the requests that

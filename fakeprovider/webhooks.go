@@ -267,9 +267,33 @@ func Sign(payload []byte, secret string, t time.Time) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// awayLocked reports whether an away fault covering the whole API is
+// installed: a provider that is gone sends no webhooks either.
+func (p *Provider) awayLocked() bool {
+	for _, a := range p.faults {
+		if a.f.Kind == FaultAway && a.f.Endpoint == "" && (a.f.Count == 0 || a.hits < a.f.Count) {
+			return true
+		}
+	}
+	return false
+}
+
+// awayPoll is how often a delivery held back by an away provider checks
+// whether the provider is back.
+const awayPoll = 50 * time.Millisecond
+
 // deliver makes one attempt and schedules a retry on failure.
 func (d *dispatcher) deliver(j *job) {
 	p := d.p
+	if p.nfaults.Load() > 0 {
+		p.mu.Lock()
+		away := p.awayLocked()
+		p.mu.Unlock()
+		if away {
+			p.sched.after(awayPoll, func() { d.push(j) })
+			return
+		}
+	}
 	secret := j.ep.secret
 	if j.secret != "" {
 		secret = j.secret

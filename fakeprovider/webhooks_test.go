@@ -108,3 +108,25 @@ func TestParseWebhookFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestAwayHoldsWebhooks(t *testing.T) {
+	sink := newHookSink(t, "whsec_away")
+	sink.failNext(1)
+	h := newHarness(t, WithWebhook(sink.srv.URL, sink.secret), WithWebhookRetry(5, 100*time.Millisecond))
+	if _, err := h.client(0, 0).V1PaymentIntents.Create(bg, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(500), Currency: stripe.String("usd")}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the failed first attempt", func() bool { return len(h.p.Snapshot().Deliveries) == 1 })
+	id := mustAdd(t, h.p, Fault{Kind: FaultAway})
+	// The retry is due after 100ms; while away it must not go out.
+	for range 30 {
+		if sink.count() != 0 {
+			t.Fatal("a webhook went out while the provider was away")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := h.p.RemoveFault(bg, id); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "delivery once back", func() bool { return sink.count() == 1 })
+}
