@@ -65,7 +65,7 @@ func checkAmount(param string, amount int64, currency string) *apiError {
 func checkCurrency(param, c string) (string, *apiError) {
 	lc := strings.ToLower(c)
 	if _, ok := currencies[lc]; !ok {
-		return "", &apiError{status: 400, typ: errInvalidRequest, code: "parameter_invalid_string", param: param,
+		return "", &apiError{status: 400, typ: errInvalidRequest, param: param,
 			message: fmt.Sprintf("Invalid currency: %s. Stripe currently supports these currencies: usd, eur, gbp, jpy and others (see https://stripe.com/docs/currencies).", truncateForMsg(c))}
 	}
 	return lc, nil

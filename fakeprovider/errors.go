@@ -104,8 +104,24 @@ func (p *Provider) renderError(e *apiError, reqID string) []byte {
 // Error constructors. Validation errors are not saved under an
 // idempotency key; errors decided by the endpoint's logic are.
 
+// invalidParam is a bad value. Stripe sends no code for most of these
+// (its code list has no generic "invalid"), only the param and message.
 func invalidParam(param, msg string) *apiError {
-	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid", param: param, message: msg}
+	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, param: param, message: msg}
+}
+
+// exclusiveParams is Stripe's answer to two parameters that exclude each
+// other.
+func exclusiveParams(a, b string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameters_exclusive", param: b,
+		message: "You may only specify one of these parameters: " + a + ", " + b + "."}
+}
+
+// emptyParam is Stripe's answer to an empty value for a parameter that
+// cannot be unset.
+func emptyParam(param string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_empty", param: param,
+		message: "You passed an empty string for '" + param + "'. We assume empty values are an attempt to unset a parameter; however '" + param + "' cannot be unset. You should remove '" + param + "' from your request or supply a non-empty value."}
 }
 
 func missingParam(param string) *apiError {
@@ -124,7 +140,7 @@ func invalidInteger(param, v string) *apiError {
 }
 
 func invalidBoolean(param, v string) *apiError {
-	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_string_blank", param: param,
+	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, param: param,
 		message: fmt.Sprintf("Invalid boolean: %s", truncateForMsg(v))}
 }
 

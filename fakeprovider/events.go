@@ -85,7 +85,7 @@ func (p *Provider) eventList(c *call) *result {
 		return p.errResult(c, e)
 	}
 	if typ != "" && len(types) > 0 {
-		return p.errResult(c, invalidParam("types", "You may only specify one of these parameters: type, types."))
+		return p.errResult(c, exclusiveParams("type", "types"))
 	}
 	if typ != "" {
 		types = []string{typ}

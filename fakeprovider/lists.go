@@ -31,7 +31,7 @@ func readListParams(f *form) (lp listParams, e *apiError) {
 		return lp, e
 	}
 	if lp.startingAfter != "" && lp.endingBefore != "" {
-		return lp, invalidParam("ending_before", "You may only specify one of these parameters: ending_before, starting_after.")
+		return lp, exclusiveParams("starting_after", "ending_before")
 	}
 	// created is an exact timestamp or a hash of bounds.
 	if s, ok, _ := f.str("created"); ok {

@@ -152,6 +152,9 @@ func (f *form) int64Param(name string) (int64, bool, *apiError) {
 	if !ok {
 		return 0, false, nil
 	}
+	if s == "" {
+		return 0, true, emptyParam(name)
+	}
 	n, perr := strconv.ParseInt(s, 10, 64)
 	if perr != nil {
 		return 0, true, invalidInteger(name, s)

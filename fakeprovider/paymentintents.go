@@ -26,18 +26,14 @@ func readPIParams(f *form) (pp piParams, e *apiError) {
 	if pp.amountN, pp.hasAmount, e = f.int64Param("amount"); e != nil {
 		return pp, e
 	}
-	read := func(name string, dst *string) bool {
-		if e != nil {
-			return false
+	for _, fld := range []struct {
+		name string
+		dst  *string
+	}{{"currency", &pp.currency}, {"payment_method", &pp.pm}, {"customer", &pp.customer}, {"description", &pp.description},
+		{"receipt_email", &pp.receiptEmail}, {"statement_descriptor", &pp.stmt}} {
+		if *fld.dst, _, e = f.strParam(fld.name); e != nil {
+			return pp, e
 		}
-		*dst, _, e = f.strParam(name)
-		return e == nil
-	}
-	_ = read("currency", &pp.currency) && read("payment_method", &pp.pm) && read("customer", &pp.customer) &&
-		read("description", &pp.description) && read("receipt_email", &pp.receiptEmail) &&
-		read("statement_descriptor", &pp.stmt)
-	if e != nil {
-		return pp, e
 	}
 	if pp.sfu, _, e = f.enumParam("setup_future_usage", "on_session", "off_session"); e != nil {
 		return pp, e
@@ -105,11 +101,12 @@ func (p *Provider) piCreate(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	if !pp.hasAmount {
-		return p.errResult(c, missingParam("amount"))
-	}
-	if pp.currency == "" {
-		return p.errResult(c, missingParam("currency"))
+	for _, name := range []string{"amount", "currency"} {
+		if v, sent, _ := f.str(name); !sent {
+			return p.errResult(c, missingParam(name))
+		} else if v == "" {
+			return p.errResult(c, emptyParam(name))
+		}
 	}
 	cur, e := checkCurrency("currency", pp.currency)
 	if e != nil {
@@ -145,7 +142,7 @@ func (p *Provider) piCreate(c *call) *result {
 		return p.errResult(c, invalidParam("automatic_payment_methods[allow_redirects]", "Invalid automatic_payment_methods[allow_redirects]: must be one of always, never"))
 	}
 	if pp.pmTypesSent && apmSet && apmEnabled {
-		return p.errResult(c, invalidParam("automatic_payment_methods", "You may only specify one of these parameters: automatic_payment_methods, payment_method_types."))
+		return p.errResult(c, exclusiveParams("payment_method_types", "automatic_payment_methods"))
 	}
 	exp, e := f.expansionParam(expandLatestCharge | expandPaymentMethod)
 	if e != nil {

@@ -29,7 +29,7 @@ type searchQuery struct {
 }
 
 func searchError(msg string) *apiError {
-	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_string", param: "query",
+	return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, param: "query",
 		message: "Invalid search query: " + msg + " See https://stripe.com/docs/search#search-query-language."}
 }
 
