@@ -185,7 +185,7 @@ func (p *Provider) refundCancel(c *call) *result {
 		return p.errResult(c, resourceMissing("refund", "id", c.id))
 	}
 	if re.status != "pending" && re.status != "requires_action" {
-		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "refund_not_cancelable",
+		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest,
 			message: fmt.Sprintf("Refund %s has a status of %s and can no longer be canceled.", re.id, re.status), save: true})
 	}
 	re.status = "canceled"
