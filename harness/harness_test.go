@@ -37,6 +37,7 @@ var quick = harness.Scenario{
 func scenario(name string, f fault.Fault) harness.Scenario {
 	s := quick
 	s.Name, s.Fault, s.Traffic = name, f, traffic.Steady
+	s.FailFastBudget = 2 * time.Second
 	return s
 }
 

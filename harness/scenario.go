@@ -22,7 +22,8 @@ type Scenario struct {
 	// payment after traffic stops.
 	Settle time.Duration
 	// FailFastBudget is how long checkout may take while the provider is
-	// out (the fail-fast invariant).
+	// out (the fail-fast invariant); zero when the fault does not put the
+	// provider out of reach, and fail-fast is then not judged.
 	FailFastBudget time.Duration
 	// Invariants to check; nil means the whole catalogue.
 	Invariants []check.Invariant
@@ -45,7 +46,6 @@ func (s Scenario) withDefaults() Scenario {
 	def(&s.Hold, 2*time.Second)
 	def(&s.Cooldown, 1500*time.Millisecond)
 	def(&s.Settle, 10*time.Second)
-	def(&s.FailFastBudget, 2*time.Second)
 	return s
 }
 

@@ -5,7 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/traffic"
 )
@@ -15,7 +14,7 @@ import (
 func baseline(cfg Config) {
 	Describe("baseline", Label(Smoke), func() {
 		It("keeps every invariant with no fault", func(ctx SpecContext) {
-			run(ctx, cfg, harness.Scenario{Name: "baseline", Fault: fault.None, Traffic: traffic.Steady})
+			run(ctx, cfg, quick("baseline", fault.None, traffic.Mixed))
 		}, SpecTimeout(time.Minute))
 	})
 }

@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -10,6 +12,8 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/paychaos/paychaos/harness"
+	"github.com/paychaos/paychaos/harness/fault"
+	"github.com/paychaos/paychaos/harness/traffic"
 )
 
 // PaymentResilience registers every scenario family against the SUT that
@@ -20,6 +24,13 @@ func PaymentResilience(cfg Config) bool {
 	return Describe("payment resilience", func() {
 		baseline(cfg)
 		outage(cfg)
+		latency(cfg)
+		ambiguous(cfg)
+		webhooks(cfg)
+		crash(cfg)
+		partition(cfg)
+		load(cfg)
+		doubleSubmit(cfg)
 	})
 }
 
@@ -38,6 +49,9 @@ func run(ctx SpecContext, cfg Config, s harness.Scenario) harness.Result {
 
 	By(fmt.Sprintf("running %s: %s under %s traffic", s.Name, faultName(s), s.Traffic.Name))
 	res, err := env.Run(ctx, s)
+	if errors.Is(err, fault.ErrUnsupported) {
+		Skip(fmt.Sprintf("%s cannot be played in %s mode: %v", faultName(s), env.Mode(), err))
+	}
 	if cfg.Reproduce != nil {
 		res.Reproduce = cfg.Reproduce(CurrentSpecReport().FullText(), seed)
 	}
@@ -47,6 +61,31 @@ func run(ctx SpecContext, cfg Config, s harness.Scenario) harness.Result {
 	Expect(res).To(HoldEveryInvariant())
 	return res
 }
+
+// quick is the timing of most scenarios: long enough for the fault to meet
+// traffic and for the SUT to recover, short enough for the suite's budget.
+func quick(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
+	return harness.Scenario{
+		Name: name, Fault: f, Traffic: t,
+		Warmup: 500 * time.Millisecond, Hold: 1500 * time.Millisecond, Cooldown: time.Second,
+		Settle: 8 * time.Second,
+	}
+}
+
+// providerOut is quick for faults that put the provider out of reach:
+// checkout must then fail fast, within failFastBudget, with a clear error.
+func providerOut(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
+	s := quick(name, f, t)
+	s.FailFastBudget = failFastBudget
+	return s
+}
+
+// Timing of the reference shop as the scenarios configure it: one provider
+// call may take clientTimeout, a whole checkout at most five times that.
+const (
+	clientTimeout  = 400 * time.Millisecond
+	failFastBudget = 3 * time.Second
+)
 
 func faultName(s harness.Scenario) string {
 	if s.Fault == nil {

@@ -189,8 +189,8 @@ func (d *HTTPDriver) reply(status int, raw []byte) Reply {
 	var m map[string]any
 	if decode(raw, &m) == nil {
 		r.Order = d.order(m)
-		if d.t.Fields.Code != "" {
-			if s, ok := lookup(m, d.t.Fields.Code).(string); ok {
+		for _, path := range []string{d.t.Fields.Code, d.t.Fields.FailureCode} {
+			if s, ok := lookup(m, path).(string); ok && s != "" && r.Code == "" {
 				r.Code = s
 			}
 		}

@@ -34,6 +34,9 @@ type Target struct {
 	// Process says how to start the SUT as a process; empty when it runs
 	// already at BaseURL.
 	Process ProcessSpec `yaml:"process"`
+	// Container says how to start the SUT as a container image
+	// (containers mode); see ContainerSpec.
+	Container ContainerSpec `yaml:"container"`
 }
 
 // Call is one HTTP call.
@@ -68,6 +71,9 @@ type Fields struct {
 	Customer string `yaml:"customer"`
 	// Code is the error code in an error answer.
 	Code string `yaml:"code"`
+	// FailureCode is why an order failed, in an answer that carries the
+	// order (a decline); it stands in for Code there.
+	FailureCode string `yaml:"failure_code"`
 	// Orders is the array of orders in a list answer; "" when the answer
 	// is the array itself.
 	Orders string `yaml:"orders"`
@@ -110,7 +116,7 @@ func ShopTarget(baseURL string, customers []Customer) Target {
 		Webhook:   Call{Method: "POST", Path: "/webhooks/stripe"},
 		Fields: Fields{
 			ID: "id", Status: "status", Amount: "amount", Currency: "currency",
-			Refunded: "refunded", Customer: "customer", Code: "error.code", Orders: "orders",
+			Refunded: "refunded", Customer: "customer", Code: "error.code", FailureCode: "failure_code", Orders: "orders",
 		},
 		Statuses: map[string]history.Status{
 			"pending": history.StatusPending, "paid": history.StatusPaid, "failed": history.StatusFailed,
