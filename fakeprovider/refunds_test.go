@@ -248,3 +248,57 @@ func TestEventsRetrieveAndList(t *testing.T) {
 		t.Fatal("missing event")
 	}
 }
+
+func TestChargesListAndRefundUpdateCancel(t *testing.T) {
+	h := newHarness(t, WithProcessingDelay(time.Hour)) // refund failures never settle during the test
+	sc := h.client(0, 0)
+	pi, err := sc.V1PaymentIntents.Create(bg, visaParams("o-l", 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := sc.V1PaymentIntents.Create(bg, visaParams("o-l2", 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var charges []string
+	for ch, err := range sc.V1Charges.List(bg, &stripe.ChargeListParams{PaymentIntent: stripe.String(pi.ID)}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		charges = append(charges, ch.ID)
+	}
+	if len(charges) != 1 || charges[0] != pi.LatestCharge.ID || charges[0] == other.LatestCharge.ID {
+		t.Fatalf("charges of %s: %v", pi.ID, charges)
+	}
+	re, err := sc.V1Refunds.Create(bg, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID), Amount: stripe.Int64(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	re, err = sc.V1Refunds.Update(bg, re.ID, &stripe.RefundUpdateParams{Metadata: map[string]string{"ticket": "T-1"}})
+	if err != nil || re.Metadata["ticket"] != "T-1" {
+		t.Fatalf("update: %v %v", err, re)
+	}
+	_, err = sc.V1Refunds.Cancel(bg, re.ID, nil)
+	if se := stripeErr(t, err); se.HTTPStatusCode != 400 || !strings.Contains(se.Msg, "can no longer be canceled") {
+		t.Fatalf("cancel of a succeeded refund: %d %s", se.HTTPStatusCode, se.Msg)
+	}
+
+	params := visaParams("o-l3", 1000)
+	params.PaymentMethod = stripe.String("pm_card_refundFail")
+	pending, err := sc.V1PaymentIntents.Create(bg, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, err := sc.V1Refunds.Create(bg, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pending.ID)})
+	if err != nil || pre.Status != stripe.RefundStatusPending {
+		t.Fatalf("pending refund: %v %v", err, pre)
+	}
+	canceled, err := sc.V1Refunds.Cancel(bg, pre.ID, nil)
+	if err != nil || canceled.Status != stripe.RefundStatusCanceled {
+		t.Fatalf("cancel pending: %v %v", err, canceled)
+	}
+	ch, _ := sc.V1Charges.Retrieve(bg, pending.LatestCharge.ID, &stripe.ChargeRetrieveParams{Expand: []*string{stripe.String("payment_intent")}})
+	if ch.AmountRefunded != 0 || ch.PaymentIntent == nil || ch.PaymentIntent.Status != stripe.PaymentIntentStatusSucceeded {
+		t.Fatalf("after the cancel: %+v", ch)
+	}
+}
