@@ -2,7 +2,6 @@ package fakeprovider
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -421,6 +420,3 @@ func (p *Provider) hang(ctx context.Context, d time.Duration) {
 	case <-p.closed:
 	}
 }
-
-// ErrClosed is returned by operations on a closed provider.
-var ErrClosed = errors.New("provider closed")
