@@ -40,6 +40,7 @@ const (
 	expectWebhook  = "4xx, no state change"
 	expectReplay   = "2xx or 4xx, no state change"
 	expectOnce     = "at most one order and one payment for the key"
+	expectCard     = "4xx, no order created, the number neither echoed nor logged"
 )
 
 // All is the catalogue, in the order Run sends it: requests that must
@@ -93,6 +94,8 @@ var catalogue = []Attack{
 	{Name: "body-deep-nesting", Kind: history.Attack, Expect: expectNoOrder, plan: deepNesting},
 	{Name: "body-invalid-utf8", Kind: history.Attack, Expect: expectNoOrder, plan: invalidUTF8},
 	{Name: "body-unknown-fields", Kind: history.Attack, Expect: expectNoOrder, plan: unknownFields},
+
+	{Name: "card-number", Kind: history.Attack, Expect: expectCard, plan: cardNumber},
 
 	// Idempotency.
 	{Name: "key-reuse-other-body", Kind: history.Attack, Expect: expectNoChange, plan: keyReuse},
@@ -325,6 +328,23 @@ func unknownFields(s *setting) ([]shot, error) {
 		{"status-paid", func(r *rendered) error { return r.addField("status", `"paid"`) }},
 		{"customer", func(r *rendered) error { return r.addField("customer", jsonString(s.otherID())) }},
 		{"proto", func(r *rendered) error { return r.addField("__proto__", `{"admin":true}`) }},
+	})
+}
+
+// testCardNumber is Stripe's public test Visa number: a full card number
+// the no-secret-leak invariant recognises, and nobody's money.
+const testCardNumber = "4242424242424242"
+
+// cardNumber sends raw card data where a payment method id belongs: a
+// client that should have tokenised the card first. The SUT must refuse
+// it, and neither echo nor log the number (no-secret-leak reads the
+// answers, and the SUT's logs when the caller gives them).
+func cardNumber(s *setting) ([]shot, error) {
+	return variants(s, []variant{
+		{"card-object", func(r *rendered) error {
+			return r.addField("card", `{"number":"`+testCardNumber+`","exp_month":12,"exp_year":2034,"cvc":"123"}`)
+		}},
+		{"payment-method", func(r *rendered) error { return r.setText(markMethod, testCardNumber) }},
 	})
 }
 
