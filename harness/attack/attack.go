@@ -102,13 +102,13 @@ var catalogue = []Attack{
 	{Name: "double-submit", Kind: history.Pay, Expect: expectOnce, plan: doubleSubmit},
 
 	// Forged webhooks, each aimed at every order given.
-	webhook("webhook-unsigned", expectWebhook, unsigned),
-	webhook("webhook-bad-signature", expectWebhook, badSignature),
-	webhook("webhook-foreign-account", expectWebhook, foreignAccount),
-	webhook("webhook-stale", expectWebhook, stale),
-	webhook("webhook-replay", expectReplay, replay),
-	webhook("webhook-malformed", expectWebhook, malformedEvent),
-	webhook("webhook-api-version", expectWebhook, otherAPIVersion),
+	webhookAttack("webhook-unsigned", expectWebhook, unsigned),
+	webhookAttack("webhook-bad-signature", expectWebhook, badSignature),
+	webhookAttack("webhook-foreign-account", expectWebhook, foreignAccount),
+	webhookAttack("webhook-stale", expectWebhook, stale),
+	webhookAttack("webhook-replay", expectReplay, replay),
+	webhookAttack("webhook-malformed", expectWebhook, malformedEvent),
+	webhookAttack("webhook-api-version", expectWebhook, otherAPIVersion),
 
 	// Injection strings in every text field the target's calls carry.
 	injection("injection-sql", `' OR '1'='1' --`),

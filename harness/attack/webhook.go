@@ -41,10 +41,10 @@ type delivery struct {
 // forge builds one delivery aimed at order o.
 type forge func(s *setting, o history.Order) (delivery, error)
 
-// webhook is an attack that sends one forged delivery at the SUT's
+// webhookAttack is an attack that sends one forged delivery at the SUT's
 // webhook endpoint for every order given, each built so that trusting it
 // would visibly change that order.
-func webhook(name, expect string, f forge) Attack {
+func webhookAttack(name, expect string, f forge) Attack {
 	return Attack{Name: name, Kind: history.Webhook, Expect: expect, plan: func(s *setting) ([]shot, error) {
 		if s.opts.WebhookPath == "" {
 			return nil, skipf("the target has no webhook endpoint (Target.Webhook, Options.WebhookPath)")
