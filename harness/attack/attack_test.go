@@ -3,6 +3,7 @@ package attack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -53,6 +54,9 @@ type fakeSUT struct {
 	orders map[string]history.Order
 	sent   []sut.RawRequest
 	pays   []sut.PayRequest
+	// onSend, if set, runs with each raw request, its context, and how
+	// many were sent before it.
+	onSend func(ctx context.Context, n int)
 }
 
 var (
@@ -92,9 +96,15 @@ func (f *fakeSUT) Get(_ context.Context, c sut.Customer, id string) (sut.Reply, 
 	return sut.Reply{HTTPStatus: http.StatusNotFound}, nil
 }
 
-func (f *fakeSUT) Send(_ context.Context, r sut.RawRequest) (sut.Reply, error) {
+func (f *fakeSUT) Send(ctx context.Context, r sut.RawRequest) (sut.Reply, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.onSend != nil {
+		f.onSend(ctx, len(f.sent))
+	}
+	if err := ctx.Err(); err != nil {
+		return sut.Reply{}, err // a real client gives up
+	}
 	f.sent = append(f.sent, r)
 	if r.Path == otherTarget.Health.Path {
 		return sut.Reply{HTTPStatus: http.StatusOK}, nil
@@ -238,7 +248,7 @@ func TestCatalogueBuildsForAnotherTarget(t *testing.T) {
 	}
 
 	// Key reuse goes through the driver: same key, another amount.
-	if len(f.pays) != 4 || f.pays[0].Key != f.pays[1].Key || f.pays[0].Amount == f.pays[1].Amount || f.pays[2] != f.pays[3] {
+	if len(f.pays) != 2+2*doubleSubmitRounds || f.pays[0].Key != f.pays[1].Key || f.pays[0].Amount == f.pays[1].Amount {
 		t.Errorf("key reuse and double submit pays: %+v", f.pays)
 	}
 	reuse := named(res, "key-reuse-other-body")
@@ -247,8 +257,13 @@ func TestCatalogueBuildsForAnotherTarget(t *testing.T) {
 		t.Errorf("key reuse ops: %+v", reuse)
 	}
 	dbl := named(res, "double-submit")
-	if len(dbl) != 2 || dbl[0].Key != dbl[1].Key || dbl[0].Kind != history.Pay {
-		t.Errorf("double submit ops: %+v", dbl)
+	if len(dbl) != 2*doubleSubmitRounds {
+		t.Fatalf("double submit ops: %+v", dbl)
+	}
+	for i := 0; i < len(dbl); i += 2 {
+		if dbl[i].Key != dbl[i+1].Key || dbl[i].Kind != history.Pay || (i > 0 && dbl[i].Key == dbl[i-1].Key) {
+			t.Errorf("double submit ops: %+v", dbl)
+		}
 	}
 
 	// Ops carry what the checker needs.
@@ -518,5 +533,33 @@ func TestRenderedEdits(t *testing.T) {
 	}
 	if _, err := render(sut.Target{}, sut.Call{Path: "orders/{{.OrderID}}"}, sut.CallData{OrderID: "@evil.example"}); err == nil {
 		t.Fatal("a path without a leading slash rendered")
+	}
+}
+
+// A run stopped by its context stops between requests and returns the
+// context's error; no request is recorded as unanswered because of it.
+func TestRunStopsWithItsContext(t *testing.T) {
+	f := newFakeSUT()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.onSend = func(_ context.Context, n int) {
+		if n == 5 {
+			cancel()
+		}
+	}
+	res, err := Run(ctx, f, history.NewRecorder(), Options{
+		Customers: []sut.Customer{ann, ben}, Rand: rand.New(rand.NewPCG(1, 1)),
+		Orders: []history.Order{{ID: "ch_paid", Customer: ann.ID}},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if len(res.Ops) == 0 || len(f.sent) > 8 {
+		t.Fatalf("%d ops, %d requests", len(res.Ops), len(f.sent))
+	}
+	for _, op := range res.Ops {
+		if op.HTTPStatus == 0 {
+			t.Errorf("op %d %s recorded unanswered: %s", op.ID, op.Name, op.Error)
+		}
 	}
 }

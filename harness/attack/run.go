@@ -155,6 +155,9 @@ func Run(ctx context.Context, d sut.Driver, rec *history.Recorder, opts Options)
 		}
 		ops := s.fire(ctx, a, shots)
 		res.Ops = append(res.Ops, ops...)
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("attack %s: %w", a.Name, err)
+		}
 		s.log.Info("attack sent", "attack", a.Name, "requests", len(ops))
 		if op, ok := s.probe(ctx); ok {
 			res.Ops = append(res.Ops, op)
@@ -324,7 +327,7 @@ func (s *setting) refresh(ctx context.Context, first bool) error {
 func (s *setting) fire(ctx context.Context, a Attack, shots []shot) []history.Op {
 	var ops []history.Op
 	prevOrder := ""
-	for i := 0; i < len(shots); {
+	for i := 0; i < len(shots) && ctx.Err() == nil; {
 		j := i
 		for j < len(shots)-1 && shots[j].withNext {
 			j++
@@ -352,8 +355,12 @@ func (s *setting) fire(ctx context.Context, a Attack, shots []shot) []history.Op
 }
 
 // volley sends shots at once: each aimed order is read before any is
-// sent and after all have answered.
+// sent and after all have answered. A volley under way finishes even if
+// ctx ends (each request is bounded by the driver's own timeout): a
+// request cut short by the harness would read as a SUT that never
+// answered.
 func (s *setting) volley(ctx context.Context, a Attack, shots []shot) []history.Op {
+	ctx = context.WithoutCancel(ctx)
 	ops := make([]history.Op, len(shots))
 	befores := make([]history.Status, len(shots))
 	for k, sh := range shots {
@@ -425,44 +432,48 @@ func answer(op *history.Op, r sut.Reply, err error) {
 	}
 }
 
-// judgeState sets the op's order and its status before and after. An
-// answer that names an order other than the one aimed at (or any order,
-// when the request aimed at none) is read as an order the request
-// created: from none to whatever it is now.
+// judgeState sets the op's order and its status before and after. A
+// request aimed at an order is judged on that order; an answer that also
+// names another existing order is noted. A request aimed at none that
+// gets an order back created it: from none to whatever it is now.
 func (s *setting) judgeState(ctx context.Context, op *history.Op, sh shot, r sut.Reply, before history.Status) {
-	var notes []string
 	named := r.Order.ID
+	reader := sh.as
+	if reader.Token == "" || reader.ID == "" {
+		reader = s.customers[0]
+	}
 	switch {
-	case sh.aim != nil && (named == "" || named == sh.aim.ID):
+	case sh.aim != nil:
 		op.Order, op.Before = sh.aim.ID, before
-		after, note := s.read(ctx, *sh.aim)
-		op.After = after
-		notes = append(notes, note)
-	case named != "":
-		reader := sh.as
-		if reader.Token == "" || reader.ID == "" {
-			reader = s.customers[0]
+		var note string
+		op.After, note = s.read(ctx, *sh.aim)
+		s.note(op, note)
+		if named != "" && named != sh.aim.ID {
+			// Not every id in an answer is an order's; say so only of one.
+			if st, _ := s.read(ctx, history.Order{ID: named, Customer: reader.ID}); st != history.StatusNone {
+				s.note(op, fmt.Sprintf("the answer named another order, %s (%s)", named, st))
+			}
 		}
+	case named != "":
 		op.Order, op.Before = named, history.StatusNone
 		after, note := s.read(ctx, history.Order{ID: named, Customer: reader.ID})
 		if after == history.StatusNone {
 			after = r.Order.Status // the SUT said so itself
 		}
 		op.After = after
-		notes = append(notes, note)
-		if sh.aim != nil {
-			notes = append(notes, fmt.Sprintf("aimed at %s, the answer named %s", sh.aim.ID, named))
-		}
+		s.note(op, note)
 	}
-	for _, n := range notes {
-		if n == "" {
-			continue
-		}
-		if op.Error != "" {
-			op.Error += "; "
-		}
-		op.Error += n
+}
+
+// note adds a remark to the op's error text.
+func (s *setting) note(op *history.Op, n string) {
+	if n == "" {
+		return
 	}
+	if op.Error != "" {
+		op.Error += "; "
+	}
+	op.Error += n
 }
 
 // read is order o's status as its owner sees it, and a note when it could
@@ -502,7 +513,7 @@ func (s *setting) probe(ctx context.Context) (history.Op, bool) {
 		return op, true
 	}
 	op.Call = s.rec.Now()
-	reply, err := s.tx.Send(ctx, r.request())
+	reply, err := s.tx.Send(context.WithoutCancel(ctx), r.request())
 	op.Return = s.rec.Now()
 	switch {
 	case err != nil:
