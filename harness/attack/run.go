@@ -70,7 +70,8 @@ type Options struct {
 	// Client is the client number the ops are recorded under.
 	Client int
 	// KeyPrefix keeps idempotency keys apart from other runs against the
-	// same SUT. Default: random.
+	// same SUT. Default: drawn from Rand, so two runs against one SUT
+	// need two seeds (or two prefixes), or their keys meet.
 	KeyPrefix string
 	// Now dates webhook signatures and events. Default: time.Now.
 	Now func() time.Time
@@ -363,10 +364,19 @@ func (s *setting) volley(ctx context.Context, a Attack, shots []shot) []history.
 	ctx = context.WithoutCancel(ctx)
 	ops := make([]history.Op, len(shots))
 	befores := make([]history.Status, len(shots))
+	notes := make([]string, len(shots))
 	for k, sh := range shots {
-		if sh.aim != nil {
-			befores[k], _ = s.read(ctx, *sh.aim)
+		if sh.aim == nil {
+			continue
 		}
+		st, note := s.read(ctx, *sh.aim)
+		if note != "" {
+			// Unreadable now: what was last known stands in, so that a
+			// failed read is not taken for an order that did not exist.
+			st = s.known(sh.aim.ID, sh.aim.Status)
+			notes[k] = "before: " + note
+		}
+		befores[k] = st
 	}
 	replies := make([]sut.Reply, len(shots))
 	errs := make([]error, len(shots))
@@ -394,6 +404,7 @@ func (s *setting) volley(ctx context.Context, a Attack, shots []shot) []history.
 			traffic.Classify(op, replies[k], errs[k])
 		} else {
 			answer(op, replies[k], errs[k])
+			s.note(op, notes[k])
 			s.judgeState(ctx, op, sh, replies[k], befores[k])
 		}
 		op.ID = s.rec.Add(*op)
@@ -595,6 +606,16 @@ func (s *setting) customer(id string) (sut.Customer, bool) {
 		}
 	}
 	return sut.Customer{}, false
+}
+
+// known is the last status read of order id, else def.
+func (s *setting) known(id string, def history.Status) history.Status {
+	for _, o := range s.orders {
+		if o.ID == id {
+			return o.Status
+		}
+	}
+	return def
 }
 
 // role is what order o stood for when the run began: its status then.
