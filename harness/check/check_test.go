@@ -79,7 +79,10 @@ type violation struct {
 var violations = []violation{
 	{file: "no-double-charge-two-payments.json", inv: NoDoubleCharge,
 		orders: []string{"ord_1"}, ops: []int{1, 2}, ledger: []string{"pi_1", "ch_1", "pi_2", "ch_2"}, money: 1999,
-		says: []string{"2 payments hold 3998 for an order of 1999 usd"}},
+		says: []string{"2 payments captured 3998 for an order of 1999 usd, 3998 still held"}},
+	{file: "no-double-charge-duplicate-refunded.json", inv: NoDoubleCharge,
+		orders: []string{"ord_6"}, ops: []int{4}, ledger: []string{"pi_6a", "ch_6a", "pi_6b", "ch_6b", "re_6b"}, money: 3000,
+		says: []string{"2 payments captured 6000 for an order of 3000"}},
 	{file: "no-double-charge-same-key.json", inv: NoDoubleCharge,
 		orders: []string{"ord_a", "ord_b"}, ops: []int{1, 2}, ledger: []string{"pi_a", "pi_b"}, money: 1000,
 		says: []string{`"cart-77" paid 2 orders (ord_a, ord_b)`}},

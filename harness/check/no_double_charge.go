@@ -11,13 +11,14 @@ import (
 // noDoubleCharge: a customer pays for an order at most once.
 //
 // Rule: for every order (the ledger's payments grouped by
-// metadata[order_id]), the money the provider still holds (captured minus
-// refunded, pending refunds counted as given back) is at most the order's
-// amount, and at most one payment still holds money; and no two orders
-// paid under the same client request (same customer and idempotency key)
-// both hold money. A duplicate refunded in full is not a double charge:
-// the customer got the money back. The ledger is the only evidence, so an
-// unknown outcome cannot hide a charge.
+// metadata[order_id]), at most one payment ever captured money, and the
+// money the provider still holds (captured minus refunded, pending refunds
+// counted as given back) is at most the order's amount; and no two orders
+// created by the same client request (same customer and idempotency key)
+// both captured money. A duplicate refunded later is still a double
+// charge: the customer saw the card charged twice and waited for the
+// money to come back. The ledger is the only evidence, so an unknown
+// outcome cannot hide a charge.
 type noDoubleCharge struct{}
 
 func (noDoubleCharge) Name() string              { return "no-double-charge" }
@@ -39,21 +40,21 @@ func (c noDoubleCharge) checkIndex(ix *index) Verdict {
 		}
 		checked++
 		live := v.live()
-		if live <= v.amount && v.livePays <= 1 {
+		if live <= v.amount && v.capturedPays <= 1 {
 			continue
 		}
-		var maxLive int64
+		var maxCaptured int64
 		var ids []string
 		for _, p := range ix.paysOfOrder(int32(o)) {
-			if l := ix.pays[p].live(); l > 0 {
-				maxLive = max(maxLive, l)
+			if c := ix.pays[p].captured; c > 0 {
+				maxCaptured = max(maxCaptured, c)
 				ids = append(ids, ix.payID(p))
 				f.ledgerIDs(ix.payLedgerIDs(p)...)
 			}
 		}
-		money := max(live-v.amount, live-maxLive)
-		f.violation(money, "%s: %s hold %d for an order of %d %s (%s)",
-			orderName(v.id), plural(int(v.livePays), "payment"), live, v.amount, v.currency, strings.Join(ids, ", "))
+		money := max(live-v.amount, v.captured-maxCaptured)
+		f.violation(money, "%s: %s captured %d for an order of %d %s, %d still held (%s)",
+			orderName(v.id), plural(int(v.capturedPays), "payment"), v.captured, v.amount, v.currency, live, strings.Join(ids, ", "))
 		f.order(v.id)
 		for _, i := range ix.opsOfOrder(int32(o)) {
 			if op := ix.op(i); op.Kind == history.Pay {
@@ -64,7 +65,7 @@ func (c noDoubleCharge) checkIndex(ix *index) Verdict {
 	c.sameRequest(ix, &f)
 	return f.verdict(
 		fmt.Sprintf("%s charged twice", plural(f.n, "order or request")),
-		fmt.Sprintf("%s with captured money checked: none holds more than one payment or more than its amount", plural(checked, "order")))
+		fmt.Sprintf("%s with captured money checked: none was captured twice or holds more than its amount", plural(checked, "order")))
 }
 
 // sameRequest catches a SUT that turns one client request (one idempotency
@@ -96,7 +97,7 @@ func (noDoubleCharge) sameRequest(ix *index, f *finding) {
 		orders = slices.Compact(orders)
 		var holding []int32
 		for _, o := range orders {
-			if ix.orders[o].live() > 0 {
+			if ix.orders[o].captured > 0 {
 				holding = append(holding, o)
 			}
 		}
@@ -108,11 +109,11 @@ func (noDoubleCharge) sameRequest(ix *index, f *finding) {
 		for j, o := range holding {
 			v := &ix.orders[o]
 			names[j] = v.id
-			money += v.live()
-			maxLive = max(maxLive, v.live())
+			money += v.captured
+			maxLive = max(maxLive, v.captured)
 			f.order(v.id)
 			for _, p := range ix.paysOfOrder(o) {
-				if ix.pays[p].live() > 0 {
+				if ix.pays[p].captured > 0 {
 					f.ledgerIDs(ix.payLedgerIDs(p)...)
 				}
 			}
