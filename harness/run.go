@@ -59,7 +59,12 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	if err != nil {
 		return res, errors.Join(fmt.Errorf("inject %s: %w", s.Fault.Name(), err), stop())
 	}
-	holdErr := sleep(ctx, s.Hold)
+	holdEnd := time.Now().Add(s.Hold)
+	var attackErr error
+	if s.Attacks != nil {
+		attackErr = e.attack(ctx, rec, s, rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name+"/attacks"))))
+	}
+	holdErr := errors.Join(attackErr, sleep(ctx, time.Until(holdEnd)))
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	hits, hitsErr := on.Hits(rctx, opsSince(rec.Ops(), res.Window.FaultStart))
@@ -102,7 +107,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: e.stack.Mode(), Target: res.Target,
 			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
-			FailFastBudget: s.FailFastBudget,
+			FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
 		},
 		Ops: ops, Orders: orders, Ledger: ledger,
 	}
@@ -134,16 +139,12 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 }
 
 // Check proves the invariants over a run: the pipeline's check step, and
-// what re-checks a saved run offline.
-// texts are other outputs of the SUT to scan for leaked secrets (logs).
+// what re-checks a saved run offline. texts are other outputs of the SUT
+// to scan for leaked secrets (its logs).
 func Check(run history.Run, texts map[string]string, invs ...check.Invariant) []check.Verdict {
-	in := &check.Input{
-		Texts:   texts,
-		History: run.Ops, Orders: run.Orders, Ledger: run.Ledger,
-		Window:         check.Window{FaultStart: run.Meta.FaultStart, FaultEnd: run.Meta.FaultEnd, SettleEnd: run.Meta.SettleEnd},
-		FailFastBudget: run.Meta.FailFastBudget,
-		Secrets:        []string{SecretKey, WebhookSecret},
-	}
+	in := check.FromRun(run)
+	in.Texts = texts
+	in.Secrets = []string{SecretKey, WebhookSecret}
 	return check.Run(in, invs...)
 }
 

@@ -25,6 +25,11 @@ type Scenario struct {
 	// out (the fail-fast invariant); zero when the fault does not put the
 	// provider out of reach, and fail-fast is then not judged.
 	FailFastBudget time.Duration
+	// FailFastGrace is how long after the fault starts the SUT may take to
+	// notice it (its circuit breaker learning) before fail-fast judges.
+	FailFastGrace time.Duration
+	// Attacks, when set, are sent at the SUT during the fault window.
+	Attacks *Attacks
 	// Invariants to check; nil means the whole catalogue.
 	Invariants []check.Invariant
 }

@@ -19,7 +19,7 @@ func ambiguous(cfg Config) {
 	Describe("ambiguous failures", Label(Ambiguous), func() {
 		DescribeTable("never charge twice nor lose a charge",
 			func(ctx SpecContext, f fault.Fault) {
-				run(ctx, cfg, providerOut(f.Name(), f, traffic.Steady))
+				run(ctx, cfg, slowProvider(f.Name(), f, traffic.Steady))
 			},
 			Entry("when the provider charges and then answers 500", Label(Smoke), fault.CommitThen500, SpecTimeout(time.Minute)),
 			Entry("when the provider charges and then drops the connection", fault.CommitThenDrop, SpecTimeout(time.Minute)),

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/paychaos/paychaos/harness"
+	"github.com/paychaos/paychaos/harness/attack"
 	"github.com/paychaos/paychaos/harness/sut/refshop"
 )
 
@@ -16,6 +17,9 @@ type Config struct {
 	// Reproduce is the command that re-runs one scenario, given its full
 	// name and seed; shown when a scenario fails.
 	Reproduce func(name string, seed int64) string
+	// Items is a basket the SUT prices itself, for the tampered-amount
+	// attack; nil skips that attack.
+	Items *attack.Items
 }
 
 // ReferenceShop runs the scenarios against the reference shop, a real
@@ -31,6 +35,7 @@ func ReferenceShop(flaws, outDir string) Config {
 			}
 			return harness.New(ctx, opts...)
 		},
+		Items: &attack.ShopItems,
 		Reproduce: func(name string, seed int64) string {
 			env := ""
 			if flaws != "" {

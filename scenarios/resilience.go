@@ -31,6 +31,7 @@ func PaymentResilience(cfg Config) bool {
 		partition(cfg)
 		load(cfg)
 		doubleSubmit(cfg)
+		malicious(cfg)
 	})
 }
 
@@ -73,18 +74,33 @@ func quick(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
 }
 
 // providerOut is quick for faults that put the provider out of reach:
-// checkout must then fail fast, within failFastBudget, with a clear error.
+// checkout must then fail fast, within failFastBudget, with a clear error,
+// once the SUT has had failFastGrace to notice.
 func providerOut(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
 	s := quick(name, f, t)
-	s.FailFastBudget = failFastBudget
+	s.FailFastBudget, s.FailFastGrace = failFastBudget, failFastGrace
+	return s
+}
+
+// slowProvider is quick for faults that slow or confuse the provider
+// without taking it away: checkout must still answer within the SUT's
+// own budget, and may take all of it.
+func slowProvider(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
+	s := quick(name, f, t)
+	s.FailFastBudget = responseBudget + time.Second
 	return s
 }
 
 // Timing of the reference shop as the scenarios configure it: one provider
-// call may take clientTimeout, a whole checkout at most five times that.
+// call may take clientTimeout, a whole checkout responseBudget. While the
+// provider is out, a checkout must answer within failFastBudget once the
+// SUT has had failFastGrace to notice: well under the time its retries
+// would take, so only a SUT that stops calling a dead provider passes.
 const (
 	clientTimeout  = 400 * time.Millisecond
-	failFastBudget = 3 * time.Second
+	responseBudget = 5 * clientTimeout
+	failFastBudget = time.Second
+	failFastGrace  = 750 * time.Millisecond
 )
 
 func faultName(s harness.Scenario) string {

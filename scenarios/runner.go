@@ -29,7 +29,18 @@ type RunOptions struct {
 	// Color turns on Ginkgo's colours (a terminal).
 	Color   bool
 	Verbose bool
+	// Shard, when Total > 1, runs only every Total-th selected scenario
+	// starting at Index; the others are skipped with ShardSkip as the
+	// reason. Shards of one seed and filter split the suite between
+	// processes: run them side by side and merge their reports.
+	Shard Shard
 }
+
+// Shard is one part of a suite split between processes.
+type Shard struct{ Index, Total int }
+
+// ShardSkip is the skip message of scenarios that belong to another shard.
+const ShardSkip = "paychaos: scenario runs in another shard"
 
 type failT struct{ failed bool }
 
@@ -42,6 +53,18 @@ func (t *failT) Fail() { t.failed = true }
 func RunSuite(o RunOptions) bool {
 	PaymentResilience(o.Config)
 	gomega.RegisterFailHandler(Fail)
+	if o.Shard.Total > 1 {
+		// Every shard sees the same specs in the same order (one seed, one
+		// filter), so counting them deals them out without coordination.
+		seq := 0
+		BeforeEach(func() {
+			n := seq
+			seq++
+			if n%o.Shard.Total != o.Shard.Index {
+				Skip(ShardSkip)
+			}
+		})
+	}
 
 	var (
 		mu    sync.Mutex
@@ -52,7 +75,7 @@ func RunSuite(o RunOptions) bool {
 		mu.Lock()
 		total = r.PreRunStats.SpecsThatWillRun
 		mu.Unlock()
-		if o.Progress != nil {
+		if o.Progress != nil && o.Shard.Total <= 1 {
 			fmt.Fprintf(o.Progress, "paychaos: running %d scenario(s), seed %d\n", total, r.SuiteConfig.RandomSeed)
 		}
 	})
@@ -60,18 +83,18 @@ func RunSuite(o RunOptions) bool {
 		if o.Progress == nil || sr.LeafNodeType != types.NodeTypeIt || sr.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
 			return
 		}
+		if o.Shard.Total > 1 {
+			// The parent process numbers the lines of all its shards.
+			fmt.Fprintf(o.Progress, "%s %s (%s)\n", sr.FullText(), verdict(sr), sr.RunTime.Round(100*time.Millisecond))
+			printFailure(o.Progress, sr)
+			return
+		}
 		mu.Lock()
 		done++
 		n := done
 		mu.Unlock()
-		fmt.Fprintf(o.Progress, "[%d/%d] %-60s %s (%s)\n", n, total, sr.FullText(), verdict(sr), sr.RunTime.Round(100*time.Millisecond))
-		if sr.Failed() {
-			// The failure as Ginkgo saw it: the invariant, the orders, the
-			// reproduce command.
-			for _, line := range strings.Split(strings.TrimSpace(sr.Failure.Message), "\n") {
-				fmt.Fprintf(o.Progress, "      %s\n", line)
-			}
-		}
+		fmt.Fprintf(o.Progress, "[%d/%d] %s %s (%s)\n", n, total, sr.FullText(), verdict(sr), sr.RunTime.Round(100*time.Millisecond))
+		printFailure(o.Progress, sr)
 	})
 
 	sc, rc := GinkgoConfiguration()
@@ -89,6 +112,17 @@ func RunSuite(o RunOptions) bool {
 	t := &failT{}
 	ok := RunSpecs(t, "paychaos scenarios", sc, rc)
 	return ok && !t.failed
+}
+
+// printFailure prints a failed scenario's message as Ginkgo saw it: the
+// invariant, the orders, the reproduce command.
+func printFailure(w io.Writer, sr SpecReport) {
+	if !sr.Failed() {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(sr.Failure.Message), "\n") {
+		fmt.Fprintf(w, "      %s\n", line)
+	}
 }
 
 // verdict is a scenario's one-word outcome for progress lines.

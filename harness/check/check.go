@@ -68,6 +68,10 @@ type Input struct {
 	Window  Window                `json:"window"`
 	// FailFastBudget is how long checkout may take while the provider is out.
 	FailFastBudget time.Duration `json:"fail_fast_budget,omitempty"`
+	// FailFastGrace is how long after the fault starts the SUT may take to
+	// notice that the provider is out (a circuit breaker learning); checkouts
+	// sent before then are not judged.
+	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

@@ -16,7 +16,9 @@ import (
 // for a 4xx or 5xx, the SUT's error code. A quick "pending" (2xx) is a
 // clear answer; an error without a code is not, since the customer cannot
 // tell a decline from an outage. Timing is by call time, so a request sent
-// just before the fault and answered during it is not judged.
+// just before the fault and answered during it is not judged, nor one sent
+// within Input.FailFastGrace of the fault's start, while the SUT learns
+// that the provider is out.
 type failFast struct{}
 
 func (failFast) Name() string              { return "fail-fast" }
@@ -58,7 +60,7 @@ func (c failFast) checkIndex(ix *index) Verdict {
 		f.order(op.Order)
 	}
 	if judged == 0 {
-		return skip(c.Name(), fmt.Sprintf("no pay op was sent during the fault window %v–%v", w.FaultStart, w.FaultEnd))
+		return skip(c.Name(), fmt.Sprintf("no pay op was sent during the fault window %v–%v after a grace of %v", w.FaultStart, w.FaultEnd, ix.in.FailFastGrace))
 	}
 	return f.verdict(
 		fmt.Sprintf("%s of %d during the fault were not answered clearly within %v", plural(f.n, "checkout"), judged, budget),

@@ -155,5 +155,6 @@ func FromRun(r history.Run) *Input {
 			SettleEnd:  r.Meta.SettleEnd,
 		},
 		FailFastBudget: r.Meta.FailFastBudget,
+		FailFastGrace:  r.Meta.FailFastGrace,
 	}
 }

@@ -45,6 +45,8 @@ type Meta struct {
 	SettleEnd time.Duration `json:"settle_end"`
 	// FailFastBudget is how long checkout may take while the provider is out.
 	FailFastBudget time.Duration `json:"fail_fast_budget,omitempty"`
+	// FailFastGrace is how long the SUT may take to notice the outage.
+	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.

@@ -229,7 +229,7 @@ func (s *Shop) decide(pi *stripe.PaymentIntent, res retryResult) decision {
 	if !res.sent {
 		return decision{notSent: true, attemptState: attemptNotSent}
 	}
-	if s.flawed(FlawMarkFailedOnTimeout) && isTimeout(err) {
+	if s.flawed(FlawMarkFailedOnTimeout) && res.timedOut {
 		return decision{status: StatusFailed, attemptState: attemptFailed, failureCode: "timeout"}
 	}
 	return decision{status: StatusPending, attemptState: attemptUnknown}

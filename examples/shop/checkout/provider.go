@@ -268,6 +268,8 @@ type retryResult struct {
 	// sent is true when at least one try may have reached the provider.
 	sent  bool
 	tries int
+	// timedOut is true when at least one try timed out.
+	timedOut bool
 }
 
 // withRetries calls fn (try is 0-based) until it succeeds, fails with a
@@ -281,6 +283,9 @@ func (s *Shop) withRetries(ctx context.Context, fn func(ctx context.Context, try
 		res.err = err
 		if !notSent(err) {
 			res.sent = true
+		}
+		if isTimeout(err) {
+			res.timedOut = true
 		}
 		if err == nil || !retryable(err) || try >= s.cfg.MaxRetries || ctx.Err() != nil {
 			return res

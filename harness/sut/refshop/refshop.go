@@ -90,7 +90,7 @@ func (l Launcher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, erro
 	base := "http://" + ln.Addr().String()
 	target := sut.ShopTarget(base, Customers)
 	return &sut.Instance{
-		Driver:      sut.NewHTTPDriver(target, sut.WithAdminToken(AdminToken), sut.WithClient(&http.Client{Timeout: 30 * time.Second})),
+		Driver:      sut.NewHTTPDriver(target, sut.WithAdminToken(AdminToken), sut.WithClient(&http.Client{Timeout: 10 * time.Second})),
 		Customers:   Customers,
 		Addr:        ln.Addr().String(),
 		WebhookPath: target.Webhook.Path,

@@ -1,0 +1,326 @@
+package containers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	mnetwork "github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	tc "github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/paychaos/paychaos/examples/shop/checkout"
+	"github.com/paychaos/paychaos/harness/sut"
+	"github.com/paychaos/paychaos/harness/sut/refshop"
+)
+
+// ShopTarget is the reference shop as a container target: ShopImage on
+// port 8080, the reference customers, and the short timeouts the
+// scenarios use, with the named flaws (comma-separated, as SHOP_FLAWS)
+// switched on.
+func ShopTarget(flaws string) sut.Target {
+	var tokens []string
+	for _, c := range refshop.Customers {
+		tokens = append(tokens, c.Token+"="+c.ID)
+	}
+	t := sut.ShopTarget("http://"+SUTAlias+":8080", refshop.Customers)
+	t.Name = refshop.Launcher{Flaws: flaws}.Name()
+	timeout := 400 * time.Millisecond
+	t.Container = sut.ContainerSpec{
+		Image: ShopImage.Ref,
+		Port:  8080,
+		Env: map[string]string{
+			"SHOP_FLAWS":              flaws,
+			"SHOP_CUSTOMERS":          strings.Join(tokens, ","),
+			"SHOP_ADMIN_TOKEN":        refshop.AdminToken,
+			"SHOP_CLIENT_TIMEOUT":     timeout.String(),
+			"SHOP_RESPONSE_BUDGET":    (5 * timeout).String(),
+			"SHOP_RECONCILE_INTERVAL": "250ms",
+			"SHOP_LOG_LEVEL":          "info",
+		},
+	}
+	return t
+}
+
+// Shop launches the reference shop's image with the named flaws: the
+// containers twin of refshop.Process.
+func (r *Runtime) Shop(flaws string) sut.Launcher {
+	return sutLauncher{rt: r, target: ShopTarget(flaws), adminToken: refshop.AdminToken, flaws: &flaws}
+}
+
+type sutLauncher struct {
+	rt         *Runtime
+	target     sut.Target
+	adminToken string
+	// flaws is set for the reference shop, whose flaw names are checked
+	// before a container is started for nothing.
+	flaws *string
+}
+
+var _ sut.Launcher = sutLauncher{}
+
+func (l sutLauncher) Name() string { return l.target.Name }
+
+// Launch starts the SUT container on the open stack: on the front network
+// (its published port, bound to 127.0.0.1) and on the back network as
+// "sut", wired through the target's env names, ready once its health call
+// answers 2xx.
+func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error) {
+	t := l.target
+	spec := t.Container
+	if err := spec.Validate(t); err != nil {
+		return nil, err
+	}
+	if l.flaws != nil {
+		if _, err := checkout.ParseFlaws(*l.flaws); err != nil {
+			return nil, err
+		}
+	}
+	s, err := l.rt.openStack()
+	if err != nil {
+		return nil, err
+	}
+	if im, ours := ImageByRef(spec.Image); ours {
+		err = l.rt.ensure(ctx, im)
+	} else {
+		err = requireImage(ctx, l.rt.cli, spec.Image)
+	}
+	if err != nil {
+		return nil, err
+	}
+	port := strconv.Itoa(spec.Port) + "/tcp"
+	env := map[string]string{}
+	for k, v := range spec.Env {
+		env[k] = v
+	}
+	set := func(name, val string) {
+		if name != "" {
+			env[name] = val
+		}
+	}
+	set(t.Env.Addr, "0.0.0.0:"+strconv.Itoa(spec.Port))
+	set(t.Env.ProviderURL, w.ProviderURL)
+	set(t.Env.SecretKey, w.SecretKey)
+	set(t.Env.WebhookSecret, w.WebhookSecret)
+	l.rt.logs.secret(w.SecretKey)
+	l.rt.logs.secret(w.WebhookSecret)
+	l.rt.logs.secret(l.adminToken)
+
+	c, err := s.run(ctx, runSpec{
+		role: "sut", image: spec.Image, cmd: spec.Args, env: env, ports: []string{port},
+		nets: []attach{{s.front, nil}, {s.back, []string{SUTAlias}}},
+		wait: wait.ForHTTP(t.Health.Path).WithPort(port),
+	})
+	p := &sutContainer{rt: l.rt, stack: s, ctr: c, port: port}
+	if err != nil {
+		return nil, errors.Join(err, p.close())
+	}
+	hp, err := p.hostPort(ctx)
+	if err != nil {
+		return nil, errors.Join(err, p.close())
+	}
+	p.base, p.current = hp, hp
+	t.BaseURL = "http://" + hp
+	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	p.transport = &http.Transport{
+		DialContext:         p.dial(d),
+		MaxIdleConns:        100,
+		MaxIdleConnsPerHost: 100,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	driver := sut.NewHTTPDriver(t, sut.WithAdminToken(l.adminToken), sut.WithClient(&http.Client{Timeout: 30 * time.Second, Transport: p.transport}))
+	return &sut.Instance{
+		Driver: driver, Customers: t.Customers, Addr: SUTAlias + ":" + strconv.Itoa(spec.Port), WebhookPath: t.Webhook.Path,
+		Close: p.close, Process: p, Network: p,
+	}, nil
+}
+
+// sutContainer is the running SUT container: what the process and
+// partition faults act on.
+type sutContainer struct {
+	rt    *Runtime
+	stack *stack
+	ctr   *tc.DockerContainer
+	port  string
+
+	transport *http.Transport
+	// base is the host address the driver's URL names; dials to it go to
+	// current, the SUT's mapped address now (it changes on every restart),
+	// and fail as refused while the container is down.
+	base string
+
+	mu      sync.Mutex
+	current string
+	down    bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var (
+	_ sut.Process     = (*sutContainer)(nil)
+	_ sut.Partitioner = (*sutContainer)(nil)
+)
+
+func (p *sutContainer) id() string { return p.ctr.GetContainerID() }
+
+func (p *sutContainer) dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == p.base {
+			p.mu.Lock()
+			cur, down := p.current, p.down
+			p.mu.Unlock()
+			if down {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+			}
+			addr = cur
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
+// hostPort is the SUT's published address now, on 127.0.0.1.
+func (p *sutContainer) hostPort(ctx context.Context) (string, error) {
+	mp, err := p.ctr.MappedPort(ctx, p.port)
+	if err != nil {
+		return "", fmt.Errorf("the SUT's mapped port: %w", err)
+	}
+	return net.JoinHostPort("127.0.0.1", mp.Port()), nil
+}
+
+func (p *sutContainer) state(ctx context.Context) (*container.State, error) {
+	res, err := p.rt.cli.ContainerInspect(ctx, p.id(), client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("inspect the SUT container: %w", err)
+	}
+	if res.Container.State == nil {
+		return nil, errors.New("inspect the SUT container: no state")
+	}
+	return res.Container.State, nil
+}
+
+// Kill sends SIGKILL to the container (thawing it first: a paused
+// container cannot be killed) and waits until it has exited.
+func (p *sutContainer) Kill(ctx context.Context) error {
+	st, err := p.state(ctx)
+	if err != nil {
+		return err
+	}
+	if !st.Running {
+		return errors.New("kill the SUT: the container is not running")
+	}
+	if st.Paused {
+		if _, err := p.rt.cli.ContainerUnpause(ctx, p.id(), client.ContainerUnpauseOptions{}); err != nil {
+			return fmt.Errorf("kill the SUT: unpause first: %w", err)
+		}
+	}
+	p.mu.Lock()
+	p.down = true
+	p.mu.Unlock()
+	waited := p.rt.cli.ContainerWait(ctx, p.id(), client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	if _, err := p.rt.cli.ContainerKill(ctx, p.id(), client.ContainerKillOptions{Signal: "SIGKILL"}); err != nil {
+		return fmt.Errorf("kill the SUT: %w", err)
+	}
+	select {
+	case <-waited.Result:
+	case err := <-waited.Error:
+		return fmt.Errorf("kill the SUT: wait for it to exit: %w", err)
+	case <-ctx.Done():
+		return fmt.Errorf("kill the SUT: wait for it to exit: %w", ctx.Err())
+	}
+	p.transport.CloseIdleConnections()
+	return nil
+}
+
+// Start starts the killed container again (same filesystem, so the same
+// state), waits for its health call, and re-reads its published port: the
+// engine picks a new one on every start.
+func (p *sutContainer) Start(ctx context.Context) error {
+	if err := p.ctr.Start(ctx); err != nil {
+		return fmt.Errorf("restart the SUT: %w", err)
+	}
+	hp, err := p.hostPort(ctx)
+	if err != nil {
+		return fmt.Errorf("restart the SUT: %w", err)
+	}
+	p.mu.Lock()
+	p.current, p.down = hp, false
+	p.mu.Unlock()
+	p.transport.CloseIdleConnections()
+	p.stack.log.Info("SUT restarted", "addr", hp)
+	return nil
+}
+
+// Freeze pauses the container (cgroup freezer): it keeps its connections
+// and answers nothing until Thaw.
+func (p *sutContainer) Freeze(ctx context.Context) error {
+	if _, err := p.rt.cli.ContainerPause(ctx, p.id(), client.ContainerPauseOptions{}); err != nil {
+		return fmt.Errorf("freeze the SUT: %w", err)
+	}
+	return nil
+}
+
+// Thaw unpauses the container.
+func (p *sutContainer) Thaw(ctx context.Context) error {
+	if _, err := p.rt.cli.ContainerUnpause(ctx, p.id(), client.ContainerUnpauseOptions{}); err != nil {
+		return fmt.Errorf("thaw the SUT: %w", err)
+	}
+	return nil
+}
+
+// Disconnect takes the SUT off the back network: the names provider and
+// toxiproxy no longer resolve for it and webhooks cannot reach it, while
+// customers still reach it through the front network.
+func (p *sutContainer) Disconnect(ctx context.Context) error {
+	if _, err := p.rt.cli.NetworkDisconnect(ctx, p.stack.back.ID, client.NetworkDisconnectOptions{Container: p.id(), Force: true}); err != nil {
+		return fmt.Errorf("partition the SUT: %w", err)
+	}
+	return nil
+}
+
+// Reconnect puts the SUT back on the back network under its alias; it is
+// a no-op when the SUT is connected already.
+func (p *sutContainer) Reconnect(ctx context.Context) error {
+	res, err := p.rt.cli.ContainerInspect(ctx, p.id(), client.ContainerInspectOptions{})
+	if err != nil {
+		return fmt.Errorf("heal the partition: inspect the SUT: %w", err)
+	}
+	if ns := res.Container.NetworkSettings; ns != nil {
+		if _, ok := ns.Networks[p.stack.back.Name]; ok {
+			return nil
+		}
+	}
+	_, err = p.rt.cli.NetworkConnect(ctx, p.stack.back.ID, client.NetworkConnectOptions{
+		Container: p.id(), EndpointConfig: &mnetwork.EndpointSettings{Aliases: []string{SUTAlias}},
+	})
+	if err != nil {
+		return fmt.Errorf("heal the partition: %w", err)
+	}
+	return nil
+}
+
+// close keeps the SUT's logs and removes its container.
+func (p *sutContainer) close() error {
+	p.closeOnce.Do(func() {
+		if p.transport != nil {
+			p.transport.CloseIdleConnections()
+		}
+		if p.ctr == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		p.rt.logs.keep(ctx, "sut")
+		p.closeErr = removeContainer(ctx, p.rt.cli, p.id())
+	})
+	return p.closeErr
+}
