@@ -7,7 +7,7 @@ PKGS     := ./...
 # read Ginkgo's report types).
 GINKGO_FREE := $(shell $(GO) list ./... | grep -v '/scenarios$$')
 
-.PHONY: all build run test unit scenarios lint vet fmt staticcheck imports bench fuzz clean
+.PHONY: all build run test unit scenarios killmatrix flake lint vet fmt staticcheck imports bench fuzz clean
 
 all: lint test
 
@@ -18,14 +18,26 @@ build:
 run: build
 	$(BIN)/paychaos run --out $(OUT)
 
-## test: unit tests with the race detector, then the scenario suite.
-test: unit scenarios
+## test: unit tests with the race detector, the whole scenario suite, and
+## the kill matrix (every reference shop flaw must be caught).
+test: unit scenarios killmatrix
 
 unit:
 	$(GO) test -race -count=1 $(shell $(GO) list ./... | grep -v '/scenarios$$')
 
+# Every scenario, slow ones included, four at a time, with the race detector.
 scenarios:
-	$(GO) test -race -count=1 ./scenarios/ -ginkgo.v=false
+	$(GO) tool ginkgo -race -p --procs=4 --fail-on-empty --silence-skips ./scenarios/
+
+killmatrix: build
+	$(BIN)/paychaos killmatrix --out $(OUT)/killmatrix
+
+## flake: the default suite 20 times in a row, each with its own seed.
+flake: build
+	@for i in $$(seq 1 20); do \
+		$(BIN)/paychaos run --seed $$i --out $(OUT)/flake > $(OUT)/flake.log 2>&1 || { echo "run $$i (seed $$i) failed:"; tail -40 $(OUT)/flake.log; exit 1; }; \
+		echo "run $$i/20 passed (seed $$i)"; \
+	done
 
 lint: vet fmt staticcheck imports
 
@@ -42,9 +54,18 @@ imports:
 	@bad=$$($(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' $(GINKGO_FREE) | grep -E 'github\.com/onsi/gomega|github\.com/onsi/ginkgo/v2( |$$|/dsl|/extensions)' || true); \
 	if [ -n "$$bad" ]; then echo "only scenarios/ and _test.go files may import Ginkgo or Gomega:"; echo "$$bad"; exit 1; fi
 
-## bench: the benchmarks the issues name targets for.
+## bench: the checker over 100k and 1M operations; the provider's CPU per
+## request against a bare net/http handler (server pinned to one core).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./harness/check/
+	taskset -c 1 $(GO) test -run '^$$' -bench CPUPerRequest -benchtime 1x ./fakeprovider/internal/benchserver/
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./fakeprovider/
+
+## fuzz: a minute on each of the provider's fuzz targets (their seeds run
+## in make test).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzHandlers -fuzztime 60s ./fakeprovider/
+	$(GO) test -run '^$$' -fuzz FuzzFormDecode -fuzztime 60s ./fakeprovider/
 
 clean:
 	rm -rf $(BIN) $(OUT)
