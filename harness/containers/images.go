@@ -233,13 +233,20 @@ func moduleRoot(ctx context.Context, dir string) (string, error) {
 	return "", fmt.Errorf("find the paychaos sources: %s names no module", mod)
 }
 
-// goTool is the go command: the one on PATH, else the one of the
-// toolchain this program was built with.
+// goTool is the go command: $GOROOT/bin/go when GOROOT is set (as go
+// test sets it), else the one on PATH.
 func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			return p
+		}
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // compile builds im's package as a static Linux binary and returns it.
