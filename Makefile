@@ -13,6 +13,7 @@ all: lint test
 
 build:
 	$(GO) build -o $(BIN)/paychaos ./cmd/paychaos
+	$(GO) build -o $(BIN)/shop ./examples/shop
 
 ## run: the default scenario suite against the reference shop, embedded.
 run: build

@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -10,11 +11,15 @@ import (
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
+	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/harness/traffic"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	refshop.RunIfChild() // the test binary is also the shop's process
+	goleak.VerifyTestMain(m)
+}
 
 func newEnv(t *testing.T, flaws string) *harness.Env {
 	t.Helper()
@@ -100,6 +105,38 @@ func TestOutageCatchesMarkPaidOnError(t *testing.T) {
 	}
 	if len(v.Orders) == 0 {
 		t.Fatal("the violation names no order")
+	}
+}
+
+// The YAML path: the reference shop described by its target file, started
+// as a process (this test binary re-executed as the shop), catches the same
+// flaw as the built-in target.
+func TestYAMLTargetAsAProcess(t *testing.T) {
+	tg, err := sut.LoadTarget("../examples/shop/target.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.Process.Command = self
+	tg.Process.Env["PAYCHAOS_REFSHOP_CHILD"] = "1"
+	tg.Process.Env["SHOP_FLAWS"] = "mark-paid-on-error"
+	env, err := harness.New(context.Background(), harness.WithSeed(5), harness.WithSUT(sut.Subprocess{Target: tg}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	res, err := env.Run(context.Background(), scenario("provider-outage", fault.ProviderDown))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Inconclusive != "" || res.Target != "reference-shop-yaml" {
+		t.Fatalf("inconclusive %q, target %q", res.Inconclusive, res.Target)
+	}
+	if v := verdict(t, res, "no-false-paid"); v.Result != check.Fail {
+		t.Fatalf("the YAML target missed the flaw: %s (%s)", v.Result, v.Message)
 	}
 }
 

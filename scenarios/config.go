@@ -7,6 +7,7 @@ import (
 
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/attack"
+	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/harness/sut/refshop"
 )
 
@@ -42,6 +43,28 @@ func ReferenceShop(flaws, outDir string) Config {
 				env = "SHOP_FLAWS=" + flaws + " "
 			}
 			return fmt.Sprintf("%spaychaos run --seed %d --focus %q", env, seed, name)
+		},
+	}
+}
+
+// FromTarget runs the scenarios against a service described by a target
+// file: started as a process when the target says how, otherwise driven
+// where it runs already.
+func FromTarget(t sut.Target, path, outDir string) Config {
+	var l sut.Launcher = sut.Running{Target: t}
+	if t.Process.Command != "" {
+		l = sut.Subprocess{Target: t}
+	}
+	return Config{
+		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
+			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(l)}
+			if outDir != "" {
+				opts = append(opts, harness.WithOutDir(outDir))
+			}
+			return harness.New(ctx, opts...)
+		},
+		Reproduce: func(name string, seed int64) string {
+			return fmt.Sprintf("paychaos run --target %s --seed %d --focus %q", path, seed, name)
 		},
 	}
 }

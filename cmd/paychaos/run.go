@@ -9,11 +9,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 
+	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/reports"
 	"github.com/paychaos/paychaos/scenarios"
 )
+
+// defaultFilter leaves out the long scenarios; --label-filter '' runs all.
+const defaultFilter = "!slow"
 
 type runFlags struct {
 	labelFilter string
@@ -23,6 +28,9 @@ type runFlags struct {
 	flaws       string
 	baseline    string
 	mode        string
+	target      string
+	parallel    int
+	shard       string // i/n: run as one shard of a parallel run (internal)
 	verbose     bool
 }
 
@@ -32,31 +40,56 @@ func newRunCmd() *cobra.Command {
 		Use:   "run",
 		Short: "Run the scenario suite and write the reports",
 		Long: `Run the scenario suite against the reference shop (embedded: the fake
-provider, Toxiproxy and the shop run in this process, no Docker needed),
-print a line per scenario and a summary, and write index.html, summary.md,
-junit.xml and report.json to --out.`,
+provider, Toxiproxy and the shop run on loopback, no Docker needed), print a
+line per scenario and a summary, and write index.html, summary.md, junit.xml
+and report.json to --out.
+
+Scenarios are split between --parallel processes, each with its own
+provider, proxy and shop. The seed and the label filter select and order
+the same scenarios whatever the parallelism.`,
 		Example: `  paychaos run
   paychaos run --label-filter smoke
+  paychaos run --label-filter 'outage || ambiguous' --parallel 2
   paychaos run --seed 42 --focus "provider outage"
+  paychaos run --target examples/shop/target.yaml --label-filter smoke
   SHOP_FLAWS=mark-paid-on-error paychaos run   # must fail: proves the checks bite`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSuite(cmd, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'smoke' or 'outage && !slow'")
+	fl.StringVar(&f.labelFilter, "label-filter", defaultFilter, "Ginkgo label filter, e.g. 'smoke' or 'outage && !slow'; '' runs every scenario")
 	fl.StringSliceVar(&f.focus, "focus", nil, "run only scenarios whose full name matches this regular expression")
 	fl.Int64Var(&f.seed, "seed", 0, "seed for every random choice (0: time-based; printed either way)")
 	fl.StringVar(&f.out, "out", "reports/out", "directory for the reports and saved runs")
 	fl.StringVar(&f.flaws, "flaws", os.Getenv("SHOP_FLAWS"), "reference shop flaws to switch on, comma-separated (env SHOP_FLAWS)")
 	fl.StringVar(&f.baseline, "baseline", "", "a previous report.json to compare with; regressions fail the run")
 	fl.StringVar(&f.mode, "mode", "embedded", "environment: embedded")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every step of every scenario")
+	fl.StringVar(&f.target, "target", "", "a target file describing your service (default: the built-in reference shop)")
+	fl.IntVarP(&f.parallel, "parallel", "p", 4, "scenarios run at once, each in its own process")
+	fl.StringVar(&f.shard, "shard", "", "")
+	_ = fl.MarkHidden("shard")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every step of every scenario (runs serially)")
 	return cmd
 }
 
 func runSuite(cmd *cobra.Command, f runFlags) error {
 	if f.mode != "embedded" {
 		return fmt.Errorf("--mode %q is not supported by this build (supported: embedded)", f.mode)
+	}
+	if f.parallel < 1 || f.parallel > 64 {
+		return fmt.Errorf("--parallel %d: want 1 to 64", f.parallel)
+	}
+	if f.target != "" {
+		if _, err := sut.LoadTarget(f.target); err != nil { // a bad file should not cost a run
+			return err
+		}
+		if f.flaws != "" && os.Getenv("SHOP_FLAWS") != f.flaws {
+			return fmt.Errorf("--flaws switches flaws of the built-in reference shop; with --target, configure your service yourself")
+		}
+		f.flaws = ""
+	}
+	if f.shard != "" {
+		return runShard(cmd, f)
 	}
 	var base *reports.Report
 	if f.baseline != "" { // read it first: a bad baseline should not cost a run
@@ -72,32 +105,22 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if f.seed == 0 {
 		f.seed = time.Now().UnixNano() % 1_000_000
 	}
-	ginkgoJSON := filepath.Join(f.out, "ginkgo.json")
-	_ = os.Remove(ginkgoJSON)
 	start := time.Now()
-	progress := cmd.OutOrStdout()
-	if !f.verbose && progress == os.Stdout {
-		orig, restore, err := divertStdout(filepath.Join(f.out, "ginkgo.log"))
-		if err != nil {
-			return err
-		}
-		defer restore()
-		progress = orig
+	w := cmd.OutOrStdout()
+	var suite types.Report
+	var err error
+	if f.parallel == 1 || f.verbose {
+		suite, err = runSerial(w, f)
+	} else {
+		suite, err = runParallel(w, f)
 	}
-	scenarios.RunSuite(scenarios.RunOptions{
-		Config:      scenarios.ReferenceShop(f.flaws, filepath.Join(f.out, "runs")),
-		LabelFilter: f.labelFilter,
-		Focus:       f.focus,
-		Seed:        f.seed,
-		JSONReport:  ginkgoJSON,
-		Progress:    progress,
-		Verbose:     f.verbose,
-	})
-	rs, err := reports.ReadGinkgo(ginkgoJSON)
 	if err != nil {
-		return fmt.Errorf("read the suite's results: %w", err)
+		return err
 	}
-	rep, err := reports.FromGinkgo(rs, reports.Meta{Mode: f.mode, Target: targetName(f.flaws), Versions: map[string]string{"paychaos": version, "go": runtime.Version()}})
+	rep, err := reports.FromGinkgo([]types.Report{suite}, reports.Meta{
+		Mode: f.mode, Target: targetName(f), Seed: f.seed,
+		Versions: map[string]string{"paychaos": version, "go": runtime.Version()},
+	})
 	if err != nil {
 		return err
 	}
@@ -107,23 +130,94 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if err := reports.WriteAll(f.out, rep); err != nil {
 		return fmt.Errorf("write reports: %w", err)
 	}
-	printSummary(progress, rep, f.out, time.Since(start))
+	printSummary(w, rep, f.out, time.Since(start))
 	if rep.ExitCode != 0 {
 		return &exitError{code: rep.ExitCode}
 	}
 	return nil
 }
 
-func targetName(flaws string) string {
-	if flaws == "" {
+// runSerial runs the suite in this process.
+func runSerial(w io.Writer, f runFlags) (types.Report, error) {
+	ginkgoJSON := filepath.Join(f.out, "ginkgo.json")
+	_ = os.Remove(ginkgoJSON)
+	progress := w
+	if !f.verbose && w == os.Stdout {
+		orig, restore, err := divertStdout(filepath.Join(f.out, "ginkgo.log"))
+		if err != nil {
+			return types.Report{}, err
+		}
+		defer restore()
+		progress = orig
+	}
+	scenarios.RunSuite(options(f, ginkgoJSON, progress, scenarios.Shard{}))
+	return readSuite(ginkgoJSON)
+}
+
+// runShard is one child of a parallel run.
+func runShard(cmd *cobra.Command, f runFlags) error {
+	var sh scenarios.Shard
+	if _, err := fmt.Sscanf(f.shard, "%d/%d", &sh.Index, &sh.Total); err != nil || sh.Total < 2 || sh.Index < 0 || sh.Index >= sh.Total {
+		return fmt.Errorf("--shard %q: want i/n with 0 <= i < n", f.shard)
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return err
+	}
+	orig, restore, err := divertStdout(filepath.Join(f.out, "ginkgo.log"))
+	if err != nil {
+		return err
+	}
+	defer restore()
+	scenarios.RunSuite(options(f, filepath.Join(f.out, "ginkgo.json"), orig, sh))
+	return nil
+}
+
+func options(f runFlags, ginkgoJSON string, progress io.Writer, sh scenarios.Shard) scenarios.RunOptions {
+	runs := filepath.Join(f.out, "runs")
+	if sh.Total > 1 {
+		runs = filepath.Join(f.out, "..", "..", "runs") // shards write under the parent's out dir
+	}
+	cfg := scenarios.ReferenceShop(f.flaws, runs)
+	if f.target != "" {
+		t, _ := sut.LoadTarget(f.target) // validated before the run began
+		cfg = scenarios.FromTarget(t, f.target, runs)
+	}
+	return scenarios.RunOptions{
+		Config:      cfg,
+		LabelFilter: f.labelFilter,
+		Focus:       f.focus,
+		Seed:        f.seed,
+		JSONReport:  ginkgoJSON,
+		Progress:    progress,
+		Verbose:     f.verbose,
+		Shard:       sh,
+	}
+}
+
+func readSuite(path string) (types.Report, error) {
+	rs, err := reports.ReadGinkgo(path)
+	if err != nil {
+		return types.Report{}, fmt.Errorf("read the suite's results: %w", err)
+	}
+	if len(rs) != 1 {
+		return types.Report{}, fmt.Errorf("read the suite's results: %d suites in %s, want 1", len(rs), path)
+	}
+	return rs[0], nil
+}
+
+func targetName(f runFlags) string {
+	switch {
+	case f.target != "":
+		return f.target
+	case f.flaws == "":
 		return "reference-shop"
 	}
-	return "reference-shop[" + flaws + "]"
+	return "reference-shop[" + f.flaws + "]"
 }
 
 func printSummary(w io.Writer, r reports.Report, out string, took time.Duration) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%-44s %-13s %s\n", "SCENARIO", "STATUS", "VIOLATED")
+	fmt.Fprintf(w, "%-36s %-13s %s\n", "SCENARIO", "STATUS", "VIOLATED")
 	for _, s := range r.Scenarios {
 		if s.Status == reports.StatusSkipped {
 			continue
@@ -134,7 +228,7 @@ func printSummary(w io.Writer, r reports.Report, out string, took time.Duration)
 				bad = append(bad, v.Invariant)
 			}
 		}
-		fmt.Fprintf(w, "%-44s %-13s %s\n", trim(s.Name, 44), strings.ToUpper(string(s.Status)), strings.Join(bad, ", "))
+		fmt.Fprintf(w, "%-36s %-13s %s\n", trim(s.Name, 36), strings.ToUpper(string(s.Status)), strings.Join(bad, ", "))
 	}
 	fmt.Fprintf(w, "\nverdict: %s   score: %d/100   money at risk: %d   (%s)\n",
 		strings.ToUpper(string(r.Verdict)), r.Score, r.Totals.MoneyAtRisk, took.Round(100*time.Millisecond))

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -64,6 +66,14 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 			return nil, err
 		}
 		dir, cleanup = d, func() error { return os.RemoveAll(d) }
+	}
+	if strings.ContainsRune(spec.Command, filepath.Separator) && !filepath.IsAbs(spec.Command) {
+		// Relative to where paychaos runs, not to the SUT's working directory.
+		abs, err := filepath.Abs(spec.Command)
+		if err != nil {
+			return nil, err
+		}
+		spec.Command = abs
 	}
 	addr, err := freePort()
 	if err != nil {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/paychaos/paychaos/scenarios"
+)
+
+// runParallel runs the suite in f.parallel child processes of this
+// program, each a shard (see scenarios.Shard), relays their progress
+// lines, numbered, and merges their reports.
+func runParallel(w io.Writer, f runFlags) (types.Report, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return types.Report{}, fmt.Errorf("find this program: %w", err)
+	}
+	// The children get the interrupt too (same process group); the parent
+	// waits for them to stop and write their partial reports.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+
+	fmt.Fprintf(w, "paychaos: running the suite in %d processes, seed %d\n", f.parallel, f.seed)
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+	)
+	errs := make([]error, f.parallel)
+	dirs := make([]string, f.parallel)
+	for i := range f.parallel {
+		dirs[i] = filepath.Join(f.out, "shards", strconv.Itoa(i))
+		args := []string{"run", "--shard", fmt.Sprintf("%d/%d", i, f.parallel), "--out", dirs[i],
+			"--seed", strconv.FormatInt(f.seed, 10), "--label-filter", f.labelFilter, "--flaws", f.flaws}
+		if f.target != "" {
+			args = append(args, "--target", f.target)
+		}
+		for _, fo := range f.focus {
+			args = append(args, "--focus", fo)
+		}
+		cmd := exec.Command(self, args...)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return types.Report{}, err
+		}
+		if err := os.RemoveAll(dirs[i]); err != nil {
+			return types.Report{}, err
+		}
+		if err := cmd.Start(); err != nil {
+			return types.Report{}, fmt.Errorf("start shard %d: %w", i, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := bufio.NewScanner(out)
+			sc.Buffer(make([]byte, 64<<10), 4<<20)
+			for sc.Scan() {
+				line := sc.Text()
+				mu.Lock()
+				if strings.HasPrefix(line, " ") { // a failure's details
+					fmt.Fprintln(w, line)
+				} else {
+					done++
+					fmt.Fprintf(w, "[%d] %s\n", done, line)
+				}
+				mu.Unlock()
+			}
+			// A shard that fails its scenarios exits non-zero; only a shard
+			// that wrote no report is an error.
+			if err := cmd.Wait(); err != nil {
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) {
+					errs[i] = fmt.Errorf("shard %d: %w", i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	shards := make([][]types.Report, 0, f.parallel)
+	for i, dir := range dirs {
+		s, err := readSuite(filepath.Join(dir, "ginkgo.json"))
+		if err != nil {
+			return types.Report{}, errors.Join(fmt.Errorf("shard %d: %w", i, err), errs[i])
+		}
+		shards = append(shards, []types.Report{s})
+	}
+	return scenarios.MergeShards(shards)
+}
