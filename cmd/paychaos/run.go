@@ -17,7 +17,7 @@ import (
 	"github.com/paychaos/paychaos/scenarios"
 )
 
-// defaultFilter leaves out the long scenarios; --label-filter ” runs all.
+// defaultFilter leaves out the long scenarios; an empty filter runs all.
 const defaultFilter = "!slow"
 
 type runFlags struct {
