@@ -36,7 +36,7 @@ const (
 // linkPorts are where the Toxiproxy server listens for each link role.
 var linkPorts = map[string]int{"provider": 8666, "webhook": 8667}
 
-// stack is the provider and Toxiproxy containers and the two networks.
+// stack is the provider and Toxiproxy containers and the networks.
 type stack struct {
 	rt   *Runtime
 	name string
@@ -48,12 +48,16 @@ type stack struct {
 	// the SUT's published port, ctl those of the provider and Toxiproxy:
 	// the SUT shares no network with them but back.
 	back, front, ctl netRef
-	provider         *tc.DockerContainer
-	toxiproxy        *tc.DockerContainer
-	token            string
-	control          *fakeprovider.Client
-	proxy            *proxy.Server
-	ready            bool
+
+	provider  *tc.DockerContainer
+	toxiproxy *tc.DockerContainer
+	token     string
+	control   *fakeprovider.Client
+	proxy     *proxy.Server
+	ready     bool
+	// suts are the SUT containers launched on this stack (guarded by
+	// rt.mu); Close removes them first, or the networks could not go.
+	suts []*sutContainer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -226,6 +230,12 @@ func (s *stack) Close() error {
 		var errs []error
 		if s.proxy != nil {
 			errs = append(errs, s.proxy.Close())
+		}
+		s.rt.mu.Lock()
+		suts := s.suts
+		s.rt.mu.Unlock()
+		for _, p := range suts {
+			errs = append(errs, p.close())
 		}
 		for _, role := range []string{"toxiproxy", "provider"} {
 			s.rt.logs.keep(ctx, role)

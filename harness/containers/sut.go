@@ -121,6 +121,9 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 		wait: wait.ForHTTP(t.Health.Path).WithPort(port),
 	})
 	p := &sutContainer{rt: l.rt, stack: s, ctr: c, port: port}
+	l.rt.mu.Lock()
+	s.suts = append(s.suts, p)
+	l.rt.mu.Unlock()
 	if err != nil {
 		return nil, errors.Join(err, p.close())
 	}
