@@ -22,7 +22,7 @@ input, an inconclusive scenario, an interrupted run, the environment).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newProviderCmd(), newRecheckCmd(), newReportCmd(), newKillMatrixCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newProviderCmd(), newRecheckCmd(), newReportCmd(), newKillMatrixCmd(), newImagesCmd(), newVersionCmd())
 	return root
 }
 

@@ -198,6 +198,11 @@ func ensureImages(ctx context.Context, cli *client.Client, o BuildOptions, image
 		if b.ID, err = buildImage(ctx, cli, im, bin, digest, o.BuildLog); err != nil {
 			return out, err
 		}
+		if exists && inspect.ID != b.ID {
+			// The tag moved: drop the old image rather than leave it
+			// dangling. One a container still uses stays (and is harmless).
+			_, _ = cli.ImageRemove(ctx, inspect.ID, client.ImageRemoveOptions{PruneChildren: true})
+		}
 		b.Rebuilt, b.Took = true, time.Since(start)
 		out = append(out, b)
 		log.Info("image built", "image", im.Ref, "took", b.Took.Round(time.Millisecond))
@@ -216,7 +221,7 @@ func moduleRoot(ctx context.Context, dir string) (string, error) {
 	}
 	mod := strings.TrimSpace(string(b))
 	if mod == "" || mod == os.DevNull {
-		return "", errors.New("find the paychaos sources: not inside a Go module; run from a paychaos checkout or set the source directory")
+		return "", errors.New("find the paychaos sources: not inside a Go module; run from a paychaos checkout or name its root (BuildOptions.Source, paychaos images --src)")
 	}
 	src, err := os.ReadFile(mod)
 	if err != nil {
@@ -259,6 +264,9 @@ func compile(ctx context.Context, root string, im Image, out string) ([]byte, er
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, fmt.Errorf("compile %s for image %s: no Go toolchain found (%w); install Go, or build the images elsewhere and use BuildIfMissing", im.Package, im.Ref, err)
+		}
 		return nil, fmt.Errorf("compile %s for image %s: %w\n%s", im.Package, im.Ref, err, strings.TrimSpace(stderr.String()))
 	}
 	b, err := os.ReadFile(out)
