@@ -33,6 +33,20 @@ scenarios:
 killmatrix: build
 	$(BIN)/paychaos killmatrix --out $(OUT)/killmatrix
 
+## images: the containers mode's images (paychaos/provider, paychaos/toxiproxy,
+## paychaos/shop, tag dev): static binaries FROM scratch, nothing pulled; an
+## image is rebuilt only when its binary changed.
+images: build
+	$(BIN)/paychaos images
+
+## test-containers: the container suite (provider, Toxiproxy and the shop as
+## containers; real kill, pause and network partition). Needs a Docker engine:
+## with CI=true a missing one fails, elsewhere the suite skips saying why.
+test-containers: images
+	$(GO) test -race -count=1 -v ./harness/containers/
+
+.PHONY: images test-containers
+
 ## flake: the default suite 20 times in a row, each with its own seed.
 flake: build
 	@for i in $$(seq 1 20); do \
