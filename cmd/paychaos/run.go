@@ -12,6 +12,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 
+	"github.com/paychaos/paychaos/examples/shop/checkout"
 	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/reports"
 	"github.com/paychaos/paychaos/scenarios"
@@ -87,6 +88,9 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 			return fmt.Errorf("--flaws switches flaws of the built-in reference shop; with --target, configure your service yourself")
 		}
 		f.flaws = ""
+	}
+	if _, err := checkout.ParseFlaws(f.flaws); err != nil {
+		return fmt.Errorf("--flaws: %w", err)
 	}
 	if f.shard != "" {
 		return runShard(cmd, f)
