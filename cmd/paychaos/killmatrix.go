@@ -153,6 +153,8 @@ func killMatrix(w io.Writer, todo []string, out, filter string, parallel int, se
 			bad = append(bad, fmt.Sprintf("%s: %s", orSafe(r.flaw), r.problem))
 		}
 	}
+	// A closing line CI systems read: each run is one test.
+	fmt.Fprintf(w, "\nkillmatrix: %d passed, %d failed\n", len(rows)-len(bad), len(bad))
 	if len(bad) > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("kill matrix failed:\n  %s", strings.Join(bad, "\n  "))}
 	}

@@ -75,27 +75,6 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		}
 		spec.Command = abs
 	}
-	addr, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	env := os.Environ()
-	for k, v := range spec.Env {
-		env = append(env, k+"="+v)
-	}
-	set := func(name, val string) {
-		if name != "" {
-			env = append(env, name+"="+val)
-		}
-	}
-	set(s.Target.Env.Addr, addr)
-	set(s.Target.Env.ProviderURL, w.ProviderURL)
-	set(s.Target.Env.SecretKey, w.SecretKey)
-	set(s.Target.Env.WebhookSecret, w.WebhookSecret)
-
-	t := s.Target
-	t.BaseURL = "http://" + addr
-	d := NewHTTPDriver(t, WithAdminToken(s.AdminToken))
 	ready := s.Ready
 	if ready == 0 {
 		ready = 15 * time.Second
@@ -105,12 +84,48 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 	if s.Output != nil {
 		out = io.MultiWriter(logs, s.Output)
 	}
-	p := &proc{spec: spec, dir: dir, env: env, out: out, health: d, ready: ready}
-	if err := p.Start(ctx); err != nil {
+	var (
+		p    *proc
+		d    *HTTPDriver
+		t    Target
+		addr string
+	)
+	// A free port can be taken by another process before the SUT binds
+	// it; a SUT that dies at once saying so is started again elsewhere.
+	for try := 0; ; try++ {
+		var err error
+		if addr, err = freePort(); err != nil {
+			return nil, err
+		}
+		env := os.Environ()
+		for k, v := range spec.Env {
+			env = append(env, k+"="+v)
+		}
+		set := func(name, val string) {
+			if name != "" {
+				env = append(env, name+"="+val)
+			}
+		}
+		set(s.Target.Env.Addr, addr)
+		set(s.Target.Env.ProviderURL, w.ProviderURL)
+		set(s.Target.Env.SecretKey, w.SecretKey)
+		set(s.Target.Env.WebhookSecret, w.WebhookSecret)
+
+		t = s.Target
+		t.BaseURL = "http://" + addr
+		d = NewHTTPDriver(t, WithAdminToken(s.AdminToken))
+		p = &proc{spec: spec, dir: dir, env: env, out: out, health: d, ready: ready}
+		err = p.Start(ctx)
+		if err == nil {
+			break
+		}
+		if try < 3 && strings.Contains(logs.String(), "address already in use") {
+			continue
+		}
 		if cleanup != nil {
 			err = errors.Join(err, cleanup())
 		}
-		return nil, err
+		return nil, fmt.Errorf("%w; its last output: %s", err, lastLines(logs.String(), 5))
 	}
 	return &Instance{
 		Driver: d, Customers: t.Customers, Addr: addr, WebhookPath: t.Webhook.Path, Process: p, Logs: logs.String,
@@ -261,6 +276,15 @@ func (p *proc) stop() error {
 	p.cmd = nil
 	p.mu.Unlock()
 	return nil
+}
+
+// lastLines is the end of a process's output, for an error message.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
 }
 
 // tail keeps the last max bytes written to it.
