@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	fp "github.com/paychaos/paychaos/fakeprovider"
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/check"
@@ -76,6 +78,10 @@ func TestMain(m *testing.M) {
 	left, err := Leftovers(ctx, rt.RunID())
 	if err != nil || len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "harness/containers: left behind after Close: %v %v\n", left, err)
+		code = 1
+	}
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintf(os.Stderr, "harness/containers: goroutines left: %v\n", err)
 		code = 1
 	}
 	fmt.Fprintf(os.Stderr, "harness/containers: suite took %s\n", time.Since(start).Round(time.Millisecond))

@@ -226,3 +226,41 @@ func TestStaleNeedsADeadProcessOnThisHost(t *testing.T) {
 		}
 	}
 }
+
+// A resource squeeze: the SUT's CPU quota is cut and restored on the live
+// container, which keeps answering.
+func TestSqueezeLimitsTheSUTsCPU(t *testing.T) {
+	env := newEnv(t, shared.Shop(""))
+	ctx := t.Context()
+	sq, ok := env.SUT().Process.(Squeezer)
+	if !ok {
+		t.Fatalf("the container SUT's process (%T) cannot be squeezed", env.SUT().Process)
+	}
+	p := env.SUT().Process.(*sutContainer)
+	quota := func() int64 {
+		t.Helper()
+		res, err := shared.cli.ContainerInspect(ctx, p.id(), client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Container.HostConfig.CPUQuota
+	}
+	if err := sq.Squeeze(ctx, 0); err == nil {
+		t.Fatal("a squeeze to 0 CPUs was accepted")
+	}
+	if err := sq.Squeeze(ctx, 0.2); err != nil {
+		t.Fatal(err)
+	}
+	if q := quota(); q != 20_000 {
+		t.Fatalf("CPU quota %d µs per 100 ms, want 20000", q)
+	}
+	if err := env.SUT().Driver.(*sut.HTTPDriver).Healthy(ctx); err != nil {
+		t.Fatalf("the squeezed SUT stopped answering: %v", err)
+	}
+	if err := sq.Unsqueeze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if q := quota(); q > 0 {
+		t.Fatalf("CPU quota %d after unsqueeze, want none", q)
+	}
+}

@@ -327,3 +327,41 @@ func (p *sutContainer) close() error {
 	})
 	return p.closeErr
 }
+
+// Squeezer is the capability a resource-squeeze fault needs: the SUT's
+// CPU cut to a fraction of a core, then given back. The containers SUT's
+// Process implements it (find it by type assertion on Targets.Process).
+type Squeezer interface {
+	Squeeze(ctx context.Context, cpus float64) error
+	Unsqueeze(ctx context.Context) error
+}
+
+var _ Squeezer = (*sutContainer)(nil)
+
+// cfsPeriod is the CFS scheduling period the squeeze uses, in µs.
+const cfsPeriod = 100_000
+
+// Squeeze limits the container to cpus cores (e.g. 0.1) through its CFS
+// quota, without restarting it.
+func (p *sutContainer) Squeeze(ctx context.Context, cpus float64) error {
+	if !(cpus >= 0.01 && cpus <= 64) {
+		return fmt.Errorf("squeeze the SUT: %v CPUs is out of range (0.01 to 64)", cpus)
+	}
+	_, err := p.rt.cli.ContainerUpdate(ctx, p.id(), client.ContainerUpdateOptions{
+		Resources: &container.Resources{CPUPeriod: cfsPeriod, CPUQuota: int64(cpus * cfsPeriod)},
+	})
+	if err != nil {
+		return fmt.Errorf("squeeze the SUT: %w", err)
+	}
+	return nil
+}
+
+// Unsqueeze lifts the CPU limit.
+func (p *sutContainer) Unsqueeze(ctx context.Context) error {
+	if _, err := p.rt.cli.ContainerUpdate(ctx, p.id(), client.ContainerUpdateOptions{
+		Resources: &container.Resources{CPUQuota: -1},
+	}); err != nil {
+		return fmt.Errorf("lift the SUT's CPU limit: %w", err)
+	}
+	return nil
+}
