@@ -74,6 +74,20 @@ var Mixed = Profile{
 	CancelRate: 0.2, RefundRate: 0.2,
 }
 
+// Cards pays with every kind of test card: successes, declines of each
+// reason, 3-D Secure that the customer never completes, and payments that
+// stay processing and settle, or fail, later.
+var Cards = Profile{
+	Name: "cards", Rate: 25, Clients: 8, Max: 2000,
+	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
+	Methods: []Method{
+		{ID: "pm_card_visa", Weight: 4}, {ID: "pm_card_mastercard", Weight: 2},
+		{ID: "pm_card_chargeDeclinedInsufficientFunds", Weight: 1}, {ID: "pm_card_chargeDeclinedExpiredCard", Weight: 1},
+		{ID: "pm_card_authenticationRequired", Weight: 1},
+		{ID: "pm_card_processing", Weight: 1}, {ID: "pm_card_processingDeclined", Weight: 1},
+	},
+}
+
 // Validate reports a profile that cannot run.
 func (p Profile) Validate() error {
 	switch {

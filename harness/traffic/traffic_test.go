@@ -209,3 +209,11 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestPresetsAreValid(t *testing.T) {
+	for _, p := range []Profile{Steady, Burst, DoubleSubmit, Mixed, Cards} {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}
