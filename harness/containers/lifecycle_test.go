@@ -22,7 +22,8 @@ import (
 func TestCloseLeavesNothingBehind(t *testing.T) {
 	requireDocker(t)
 	ctx := t.Context()
-	rt, err := New(ctx, Config{Logger: testLogger()})
+	// The shared runtime built the images from these sources already.
+	rt, err := New(ctx, Config{Logger: testLogger(), Images: BuildOptions{Policy: BuildIfMissing}})
 	if err != nil {
 		t.Fatal(err)
 	}
