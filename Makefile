@@ -31,7 +31,7 @@ scenarios:
 	$(GO) tool ginkgo -race -p --procs=4 --fail-on-empty --silence-skips ./scenarios/
 
 killmatrix: build
-	$(BIN)/paychaos killmatrix --out $(OUT)/killmatrix
+	$(BIN)/paychaos killmatrix --parallel 6 --out $(OUT)/killmatrix
 
 ## images: the containers mode's images (paychaos/provider, paychaos/toxiproxy,
 ## paychaos/shop, tag dev): static binaries FROM scratch, nothing pulled; an
