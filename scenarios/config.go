@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/paychaos/paychaos/harness"
@@ -23,50 +24,46 @@ type Config struct {
 	Items *attack.Items
 }
 
+// Env wires one scenario's environment: where the provider and Toxiproxy
+// run (nil: embedded) and the SUT.
+type Env struct {
+	Stack func(seed int64, log *slog.Logger) (harness.Stack, error)
+	SUT   sut.Launcher
+	// Out is where runs are saved; "" saves nothing.
+	Out string
+}
+
+// Wire is the Config that builds each scenario's environment from e.
+// describe names the target in reproduce commands.
+func Wire(e Env, items *attack.Items, reproduce func(name string, seed int64) string) Config {
+	return Config{
+		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
+			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(e.SUT)}
+			if e.Stack != nil {
+				opts = append(opts, harness.WithStack(e.Stack))
+			}
+			if e.Out != "" {
+				opts = append(opts, harness.WithOutDir(e.Out))
+			}
+			return harness.New(ctx, opts...)
+		},
+		Items:     items,
+		Reproduce: reproduce,
+	}
+}
+
 // ReferenceShop runs the scenarios against the reference shop, a real
 // child process of this program (see refshop.RunIfChild), with the named
 // flaws (comma-separated, as in SHOP_FLAWS) switched on. Runs are saved
 // under outDir when it is not empty.
 func ReferenceShop(flaws, outDir string) Config {
-	return Config{
-		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
-			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(refshop.Process{Flaws: flaws})}
-			if outDir != "" {
-				opts = append(opts, harness.WithOutDir(outDir))
-			}
-			return harness.New(ctx, opts...)
-		},
-		Items: &attack.ShopItems,
-		Reproduce: func(name string, seed int64) string {
-			env := ""
-			if flaws != "" {
-				env = "SHOP_FLAWS=" + flaws + " "
-			}
-			return fmt.Sprintf("%spaychaos run --seed %d --focus %q", env, seed, name)
-		},
-	}
-}
-
-// FromTarget runs the scenarios against a service described by a target
-// file: started as a process when the target says how, otherwise driven
-// where it runs already.
-func FromTarget(t sut.Target, path, outDir string) Config {
-	var l sut.Launcher = sut.Running{Target: t}
-	if t.Process.Command != "" {
-		l = sut.Subprocess{Target: t}
-	}
-	return Config{
-		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
-			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(l)}
-			if outDir != "" {
-				opts = append(opts, harness.WithOutDir(outDir))
-			}
-			return harness.New(ctx, opts...)
-		},
-		Reproduce: func(name string, seed int64) string {
-			return fmt.Sprintf("paychaos run --target %s --seed %d --focus %q", path, seed, name)
-		},
-	}
+	return Wire(Env{SUT: refshop.Process{Flaws: flaws}, Out: outDir}, &attack.ShopItems, func(name string, seed int64) string {
+		env := ""
+		if flaws != "" {
+			env = "SHOP_FLAWS=" + flaws + " "
+		}
+		return fmt.Sprintf("%spaychaos run --seed %d --focus %q", env, seed, name)
+	})
 }
 
 // FromEnv is ReferenceShop configured by SHOP_FLAWS and PAYCHAOS_OUT.

@@ -44,13 +44,18 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 		dirs[i] = filepath.Join(f.out, "shards", strconv.Itoa(i))
 		args := []string{"run", "--shard", fmt.Sprintf("%d/%d", i, f.parallel), "--out", dirs[i],
 			"--seed", strconv.FormatInt(f.seed, 10), "--label-filter", f.labelFilter, "--flaws", f.flaws}
+		args = append(args, "--mode", f.mode)
 		if f.target != "" {
 			args = append(args, "--target", f.target)
+		}
+		if f.mode == modeRemote {
+			args = append(args, "--toxiproxy", f.toxiproxy, "--provider", f.provider)
 		}
 		for _, fo := range f.focus {
 			args = append(args, "--focus", fo)
 		}
 		cmd := exec.Command(self, args...)
+		cmd.Env = append(os.Environ(), "PAYCHAOS_PROVIDER_TOKEN="+f.providerToken) // not on the command line
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {

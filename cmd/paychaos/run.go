@@ -30,9 +30,13 @@ type runFlags struct {
 	baseline    string
 	mode        string
 	target      string
-	parallel    int
-	shard       string // i/n: run as one shard of a parallel run (internal)
-	verbose     bool
+	toxiproxy   string
+	provider    string
+	// providerToken is the fake provider's control API token (remote).
+	providerToken string
+	parallel      int
+	shard         string // i/n: run as one shard of a parallel run (internal)
+	verbose       bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -64,7 +68,10 @@ the same scenarios whatever the parallelism.`,
 	fl.StringVar(&f.out, "out", "reports/out", "directory for the reports and saved runs")
 	fl.StringVar(&f.flaws, "flaws", os.Getenv("SHOP_FLAWS"), "reference shop flaws to switch on, comma-separated (env SHOP_FLAWS)")
 	fl.StringVar(&f.baseline, "baseline", "", "a previous report.json to compare with; regressions fail the run")
-	fl.StringVar(&f.mode, "mode", "embedded", "environment: embedded")
+	fl.StringVar(&f.mode, "mode", modeEmbedded, "where the provider, Toxiproxy and the SUT run: embedded (this machine, no Docker), containers (Docker), remote (servers that run already)")
+	fl.StringVar(&f.toxiproxy, "toxiproxy", "", "remote mode: the Toxiproxy server's API URL")
+	fl.StringVar(&f.provider, "provider", "", "remote mode: the fake provider's URL (paychaos provider)")
+	fl.StringVar(&f.providerToken, "provider-token", os.Getenv("PAYCHAOS_PROVIDER_TOKEN"), "remote mode: the provider's control token (env PAYCHAOS_PROVIDER_TOKEN)")
 	fl.StringVar(&f.target, "target", "", "a target file describing your service (default: the built-in reference shop)")
 	fl.IntVarP(&f.parallel, "parallel", "p", 4, "scenarios run at once, each in its own process")
 	fl.StringVar(&f.shard, "shard", "", "")
@@ -74,9 +81,6 @@ the same scenarios whatever the parallelism.`,
 }
 
 func runSuite(cmd *cobra.Command, f runFlags) error {
-	if f.mode != "embedded" {
-		return fmt.Errorf("--mode %q is not supported by this build (supported: embedded)", f.mode)
-	}
 	if f.parallel < 1 || f.parallel > 64 {
 		return fmt.Errorf("--parallel %d: want 1 to 64", f.parallel)
 	}
@@ -91,6 +95,9 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	}
 	if _, err := checkout.ParseFlaws(f.flaws); err != nil {
 		return fmt.Errorf("--flaws: %w", err)
+	}
+	if err := checkMode(f); err != nil {
+		return err
 	}
 	if f.shard != "" {
 		return runShard(cmd, f)
@@ -154,7 +161,14 @@ func runSerial(w io.Writer, f runFlags) (types.Report, error) {
 		defer restore()
 		progress = orig
 	}
-	scenarios.RunSuite(options(f, ginkgoJSON, progress, scenarios.Shard{}))
+	o, release, err := options(f, ginkgoJSON, progress, scenarios.Shard{})
+	if err != nil {
+		return types.Report{}, err
+	}
+	scenarios.RunSuite(o)
+	if err := release(); err != nil {
+		fmt.Fprintf(os.Stderr, "paychaos: clean up: %v\n", err)
+	}
 	return readSuite(ginkgoJSON)
 }
 
@@ -172,19 +186,22 @@ func runShard(cmd *cobra.Command, f runFlags) error {
 		return err
 	}
 	defer restore()
-	scenarios.RunSuite(options(f, filepath.Join(f.out, "ginkgo.json"), orig, sh))
-	return nil
+	o, release, err := options(f, filepath.Join(f.out, "ginkgo.json"), orig, sh)
+	if err != nil {
+		return err
+	}
+	scenarios.RunSuite(o)
+	return release()
 }
 
-func options(f runFlags, ginkgoJSON string, progress io.Writer, sh scenarios.Shard) scenarios.RunOptions {
+func options(f runFlags, ginkgoJSON string, progress io.Writer, sh scenarios.Shard) (scenarios.RunOptions, func() error, error) {
 	runs := filepath.Join(f.out, "runs")
 	if sh.Total > 1 {
 		runs = filepath.Join(f.out, "..", "..", "runs") // shards write under the parent's out dir
 	}
-	cfg := scenarios.ReferenceShop(f.flaws, runs)
-	if f.target != "" {
-		t, _ := sut.LoadTarget(f.target) // validated before the run began
-		cfg = scenarios.FromTarget(t, f.target, runs)
+	cfg, release, err := config(f, runs)
+	if err != nil {
+		return scenarios.RunOptions{}, nil, err
 	}
 	return scenarios.RunOptions{
 		Config:      cfg,
@@ -195,7 +212,7 @@ func options(f runFlags, ginkgoJSON string, progress io.Writer, sh scenarios.Sha
 		Progress:    progress,
 		Verbose:     f.verbose,
 		Shard:       sh,
-	}
+	}, release, nil
 }
 
 func readSuite(path string) (types.Report, error) {
