@@ -111,6 +111,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{"unknown flaw", []string{"run", "--flaws", "no-such-flaw", "--out", dir}, "no-such-flaw"},
 		{"bad parallel", []string{"run", "--parallel", "0"}, "--parallel 0"},
 		{"unknown mode", []string{"run", "--mode", "cloud"}, `--mode "cloud"`},
+		{"remote without servers", []string{"run", "--mode", "remote"}, "--mode remote needs --toxiproxy"},
 		{"filter selects nothing", []string{"run", "--label-filter", "no-such-label", "--out", dir, "--parallel", "1"}, ""},
 		{"missing report", []string{"report", filepath.Join(dir, "none.json")}, "none.json"},
 		{"recheck nothing", []string{"recheck", dir}, "holds no saved run"},
@@ -208,5 +209,20 @@ func TestInterruptedRun(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &rep); err != nil || !rep.Run.Interrupted {
 		t.Fatalf("report not marked interrupted: %v", err)
+	}
+}
+
+func TestContainersModeWithoutDocker(t *testing.T) {
+	cmd := exec.Command(bin, "run", "--mode", "containers", "--out", t.TempDir())
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix:///nonexistent/docker.sock")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit %v, want 2", err)
+	}
+	if !strings.Contains(errb.String(), "needs a Docker engine") {
+		t.Fatalf("stderr does not say Docker is missing:\n%s", errb.String())
 	}
 }
