@@ -188,7 +188,12 @@ type countingFault struct {
 
 func (f *countingFault) Name() string { return "counting" }
 func (f *countingFault) Kind() string { return "test" }
-func (f *countingFault) Inject(context.Context, *Targets) (Injected, error) {
+// Inject and Recover honour their context, as real faults do: a toggle
+// cut short by a cancelled context would leave the fault on.
+func (f *countingFault) Inject(ctx context.Context, _ *Targets) (Injected, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	f.injects++
 	f.mu.Unlock()
@@ -197,7 +202,10 @@ func (f *countingFault) Inject(context.Context, *Targets) (Injected, error) {
 
 type countingOn struct{ f *countingFault }
 
-func (o countingOn) Recover(context.Context) error {
+func (o countingOn) Recover(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	o.f.mu.Lock()
 	o.f.recovers++
 	o.f.mu.Unlock()
@@ -234,6 +242,27 @@ func TestScheduleTogglesAndAlwaysEndsRecovered(t *testing.T) {
 	}
 	if hits < 2 {
 		t.Fatalf("hits %d over %d windows", hits, cf.injects)
+	}
+}
+
+// Recovering while a toggle is under way must neither fail nor leave the
+// fault on: run many schedules with tiny periods and recover each at once.
+func TestScheduleRecoverDuringAToggle(t *testing.T) {
+	ctx := context.Background()
+	for i := range 200 {
+		cf := &countingFault{}
+		on, err := Schedule{Fault: cf, On: time.Microsecond, Off: time.Microsecond, Seed: uint64(i + 1)}.Inject(ctx, &Targets{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := on.Recover(ctx); err != nil {
+			t.Fatalf("schedule %d: recover: %v", i, err)
+		}
+		cf.mu.Lock()
+		if cf.injects != cf.recovers {
+			t.Fatalf("schedule %d: %d injects, %d recovers", i, cf.injects, cf.recovers)
+		}
+		cf.mu.Unlock()
 	}
 }
 

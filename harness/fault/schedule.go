@@ -91,17 +91,22 @@ func (sc *scheduled) loop(ctx context.Context) {
 			return
 		case <-time.After(d):
 		}
+		// Only the wait is cancelled by Recover: a toggle under way runs
+		// to its end with a context of its own, or the fault could be left
+		// half on.
+		opCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		sc.mu.Lock()
 		if on {
-			sc.closeWindowLocked(ctx)
+			sc.closeWindowLocked(opCtx)
 		} else {
-			i, err := sc.s.Fault.Inject(ctx, sc.t)
+			i, err := sc.s.Fault.Inject(opCtx, sc.t)
 			if err != nil {
 				sc.err = errors.Join(sc.err, err)
 			}
 			sc.cur = i
 		}
 		sc.mu.Unlock()
+		cancel()
 		on = !on
 	}
 }
