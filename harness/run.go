@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/paychaos/paychaos/harness/check"
@@ -51,25 +53,42 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 		return res, errors.Join(err, stop())
 	}
 
-	// Inject, hold, recover. Recovery runs whatever happens, with a
-	// context of its own.
+	// Inject, hold, recover. Recovery runs exactly once whatever happens
+	// (an error, a panic, a cancelled run), with a context of its own.
 	log.Info("inject", "fault", s.Fault.Name())
 	res.Window.FaultStart = rec.Now()
 	on, err := s.Fault.Inject(ctx, e.Targets())
 	if err != nil {
 		return res, errors.Join(fmt.Errorf("inject %s: %w", s.Fault.Name(), err), stop())
 	}
+	recovered := false
+	recoverOnce := func() error {
+		if recovered {
+			return nil
+		}
+		recovered = true
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		return on.Recover(rctx)
+	}
+	defer func() { _ = recoverOnce() }()
 	holdEnd := time.Now().Add(s.Hold)
 	var attackErr error
 	if s.Attacks != nil {
 		attackErr = e.attack(ctx, rec, s, rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name+"/attacks"))))
 	}
 	holdErr := errors.Join(attackErr, sleep(ctx, time.Until(holdEnd)))
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	hits, hitsErr := on.Hits(rctx, opsSince(rec.Ops(), res.Window.FaultStart))
-	recErr := on.Recover(rctx)
+	// The evidence counts requests still in flight: a fault that makes
+	// every request hang has caught them all.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	during := append(opsSince(rec.Ops(), res.Window.FaultStart), opsSince(rec.InFlight(), res.Window.FaultStart)...)
+	hits, hitsErr := on.Hits(hctx, during)
+	cancel()
+	recErr := recoverOnce()
 	res.Window.FaultEnd = rec.Now()
+	if s.Fault.Kind() == "none" {
+		res.Window.FaultEnd = res.Window.FaultStart // no fault, no window: every op is "before"
+	}
 	log.Info("recovered", "fault", s.Fault.Name(), "hits", hits)
 	res.Faults = []FaultReport{report(s.Fault, res.Window, hits)}
 	if err := errors.Join(holdErr, hitsErr, recErr); err != nil {
@@ -162,32 +181,76 @@ func (e *Env) providerRequests(ctx context.Context) (int64, error) {
 }
 
 // settle asks the SUT to reconcile and reads its orders until none is
-// pending or the deadline passes; it returns the last orders read.
+// pending, every pending order waits on the customer at the provider (3-D
+// Secure never completed: nothing will move it), or the deadline passes;
+// it returns the last orders read. A SUT whose reconcile call never
+// worked is a harness problem, not a finding.
 func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Duration) ([]history.Order, error) {
 	deadline := time.Now().Add(limit)
+	var reconcileErr error
+	reconciled := false
 	for {
 		if r, ok := e.sut.Driver.(sut.Reconciler); ok {
 			if err := r.Reconcile(ctx); err != nil {
+				reconcileErr = err
 				e.o.log.Warn("reconcile", "err", err)
+			} else {
+				reconciled = true
 			}
 		}
 		orders, err := e.orders(ctx, rec)
 		if err != nil {
 			return nil, fmt.Errorf("read the SUT's orders: %w", err)
 		}
-		pending := 0
+		var pending []string
 		for _, o := range orders {
 			if o.Status == history.StatusPending {
-				pending++
+				pending = append(pending, o.ID)
 			}
 		}
-		if pending == 0 || time.Now().After(deadline) {
+		done := len(pending) == 0
+		if !done {
+			if done, err = e.waitingOnCustomers(ctx, pending); err != nil {
+				return nil, err
+			}
+		}
+		if done || time.Now().After(deadline) {
+			if !reconciled && reconcileErr != nil {
+				return nil, fmt.Errorf("the SUT's reconcile call never worked: %w", reconcileErr)
+			}
 			return orders, nil
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// waitingOnCustomers reports whether every given order's payments at the
+// provider wait for the customer (requires_action) and none took money.
+func (e *Env) waitingOnCustomers(ctx context.Context, orders []string) (bool, error) {
+	snap, err := e.stack.Provider().Ledger(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read the provider's ledger: %w", err)
+	}
+	waiting := map[string]bool{}
+	for _, p := range snap.PaymentIntents {
+		id := p.OrderID()
+		switch {
+		case p.Status == "requires_action" && p.AmountReceived == 0:
+			if _, seen := waiting[id]; !seen {
+				waiting[id] = true
+			}
+		default:
+			waiting[id] = false
+		}
+	}
+	for _, id := range orders {
+		if !waiting[id] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // orders reads every order the SUT holds for the run's customers, or, for
@@ -282,16 +345,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func hash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }
 
 func runDirName(name string, seed int64) string {
-	b := []byte(name)
+	b := []byte(strings.ToLower(name))
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 			b[i] = '-'

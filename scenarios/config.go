@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/attack"
@@ -62,7 +63,7 @@ func ReferenceShop(flaws, outDir string) Config {
 		if flaws != "" {
 			env = "SHOP_FLAWS=" + flaws + " "
 		}
-		return fmt.Sprintf("%spaychaos run --seed %d --focus %q", env, seed, name)
+		return fmt.Sprintf("%spaychaos run --seed %d --label-filter '' --parallel 1 --focus %q", env, seed, "^"+regexp.QuoteMeta(name)+"$")
 	})
 }
 

@@ -73,7 +73,7 @@ violate. The table is also written to <out>/killmatrix.md.`,
 				}
 			}
 			if seed == 0 {
-				seed = time.Now().UnixNano() % 1_000_000
+				seed = 1 + time.Now().UnixNano()%1_000_000
 			}
 			return killMatrix(cmd.OutOrStdout(), todo, out, filter, parallel, seed)
 		},
@@ -93,6 +93,7 @@ type row struct {
 	caughtBy  []string // scenarios that failed
 	violated  []string // invariants violated
 	ok        bool     // caught as expected (a flaw) or clean (the safe shop)
+	harness   bool     // the run itself failed: no verdict either way
 	problem   string
 	exitCode  int
 	reportDir string
@@ -127,12 +128,14 @@ func killMatrix(w io.Writer, todo []string, out, filter string, parallel int, se
 				"--label-filter", filter, "--parallel", "2")
 			c.Stdout, c.Stderr = io.Discard, io.Discard
 			start := time.Now()
-			err := c.Run()
+			var err error
+			if err = os.RemoveAll(dir); err == nil { // never judge an earlier run's report
+				err = c.Run()
+			}
 			r := judge(flaw, dir)
 			var ee *exec.ExitError
 			if err != nil && !errors.As(err, &ee) {
-				r.problem = fmt.Sprintf("run: %v", err)
-				r.ok = false
+				r.problem, r.ok, r.harness = fmt.Sprintf("run: %v", err), false, true
 			}
 			rows[i] = r
 			mu.Lock()
@@ -156,7 +159,13 @@ func killMatrix(w io.Writer, todo []string, out, filter string, parallel int, se
 	// A closing line CI systems read: each run is one test.
 	fmt.Fprintf(w, "\nkillmatrix: %d passed, %d failed\n", len(rows)-len(bad), len(bad))
 	if len(bad) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("kill matrix failed:\n  %s", strings.Join(bad, "\n  "))}
+		code := 1
+		for _, r := range rows {
+			if r.harness {
+				code = 2 // a run that could not be judged is not a finding
+			}
+		}
+		return &exitError{code: code, err: fmt.Errorf("kill matrix failed:\n  %s", strings.Join(bad, "\n  "))}
 	}
 	return nil
 }
@@ -166,7 +175,7 @@ func judge(flaw, dir string) row {
 	r := row{flaw: flaw, reportDir: dir}
 	rep, err := reports.Load(filepath.Join(dir, "report.json"))
 	if err != nil {
-		r.problem = fmt.Sprintf("no report: %v", err)
+		r.problem, r.harness = fmt.Sprintf("no report: %v", err), true
 		return r
 	}
 	r.exitCode = rep.ExitCode

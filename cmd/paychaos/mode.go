@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/paychaos/paychaos/harness"
@@ -58,12 +59,15 @@ func checkMode(f runFlags) error {
 // function releases what it set up (the containers runtime).
 func config(f runFlags, runs string) (scenarios.Config, func() error, error) {
 	reproduce := func(name string, seed int64) string {
-		cmd := fmt.Sprintf("paychaos run --mode %s --seed %d --focus %q", f.mode, seed, name)
+		cmd := fmt.Sprintf("paychaos run --mode %s --seed %d --label-filter '' --parallel 1 --focus %q", f.mode, seed, "^"+regexp.QuoteMeta(name)+"$")
 		switch {
 		case f.target != "":
 			cmd += " --target " + f.target
 		case f.flaws != "":
 			cmd = "SHOP_FLAWS=" + f.flaws + " " + cmd
+		}
+		if f.mode == modeRemote {
+			cmd += " --toxiproxy " + f.toxiproxy + " --provider " + f.provider
 		}
 		return cmd
 	}

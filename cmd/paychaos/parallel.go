@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -28,16 +29,45 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 	}
 	// The children get the interrupt too (same process group); the parent
 	// waits for them to stop and write their partial reports.
+	var (
+		mu      sync.Mutex // guards done, started and w
+		done    int
+		started []*exec.Cmd
+		wg      sync.WaitGroup
+	)
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	stopSignals := make(chan struct{})
+	defer func() { signal.Stop(sig); close(stopSignals) }()
+	go func() {
+		for {
+			select {
+			case <-stopSignals:
+				return
+			case s := <-sig:
+				if s != syscall.SIGTERM {
+					continue // the shards got the interrupt too: wait for them
+				}
+				// SIGTERM reaches only this process: pass it on.
+				mu.Lock()
+				for _, c := range started {
+					_ = c.Process.Signal(os.Interrupt)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	abort := func(err error) (types.Report, error) {
+		mu.Lock()
+		for _, c := range started {
+			_ = c.Process.Kill()
+		}
+		mu.Unlock()
+		wg.Wait()
+		return types.Report{}, err
+	}
 
 	fmt.Fprintf(w, "paychaos: running the suite in %d processes, seed %d\n", f.parallel, f.seed)
-	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-	)
 	errs := make([]error, f.parallel)
 	dirs := make([]string, f.parallel)
 	for i := range f.parallel {
@@ -59,14 +89,17 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
-			return types.Report{}, err
+			return abort(err)
 		}
 		if err := os.RemoveAll(dirs[i]); err != nil {
-			return types.Report{}, err
+			return abort(err)
 		}
 		if err := cmd.Start(); err != nil {
-			return types.Report{}, fmt.Errorf("start shard %d: %w", i, err)
+			return abort(fmt.Errorf("start shard %d: %w", i, err))
 		}
+		mu.Lock()
+		started = append(started, cmd)
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

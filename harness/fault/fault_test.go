@@ -188,6 +188,7 @@ type countingFault struct {
 
 func (f *countingFault) Name() string { return "counting" }
 func (f *countingFault) Kind() string { return "test" }
+
 // Inject and Recover honour their context, as real faults do: a toggle
 // cut short by a cancelled context would leave the fault on.
 func (f *countingFault) Inject(ctx context.Context, _ *Targets) (Injected, error) {

@@ -13,9 +13,11 @@ import (
 type Recorder struct {
 	start time.Time
 
-	mu   sync.Mutex
-	ops  []Op // guarded by mu
-	next int  // last assigned id, guarded by mu
+	mu       sync.Mutex
+	ops      []Op       // guarded by mu
+	next     int        // last assigned id, guarded by mu
+	inFlight map[int]Op // started, not returned; guarded by mu
+	tokens   int        // last in-flight token, guarded by mu
 }
 
 // NewRecorder starts a recorder whose clock reads zero now.
@@ -40,6 +42,41 @@ func (r *Recorder) Add(op Op) int {
 	op.ID = r.next
 	r.ops = append(r.ops, op)
 	return op.ID
+}
+
+// Begin notes that op has started (its Call set) and returns a token for
+// End. Until then the operation shows in InFlight: a fault that makes
+// every request hang still has the requests it caught as evidence.
+func (r *Recorder) Begin(op Op) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.inFlight == nil {
+		r.inFlight = map[int]Op{}
+	}
+	r.tokens++
+	r.inFlight[r.tokens] = op
+	return r.tokens
+}
+
+// End records op, which Begin started under token, and returns its id.
+func (r *Recorder) End(token int, op Op) int {
+	r.mu.Lock()
+	delete(r.inFlight, token)
+	r.mu.Unlock()
+	return r.Add(op)
+}
+
+// InFlight returns the operations started and not yet returned, sorted by
+// call time. Their outcome is empty: nobody knows it yet.
+func (r *Recorder) InFlight() []Op {
+	r.mu.Lock()
+	out := make([]Op, 0, len(r.inFlight))
+	for _, op := range r.inFlight {
+		out = append(out, op)
+	}
+	r.mu.Unlock()
+	SortOps(out)
+	return out
 }
 
 // Len is the number of operations recorded so far.

@@ -164,7 +164,9 @@ func (d *HTTPDriver) Send(ctx context.Context, r RawRequest) (Reply, error) {
 		req.Header.Set(k, v)
 	}
 	if r.Customer.Token != "" && req.Header.Get("Authorization") == "" {
-		d.headers(req, d.t.Headers, CallData{Token: r.Customer.Token, Customer: r.Customer.ID})
+		if err := d.headers(req, d.t.Headers, CallData{Token: r.Customer.Token, Customer: r.Customer.ID}); err != nil {
+			return Reply{}, err
+		}
 	}
 	status, raw, err := d.send(req)
 	if err != nil {

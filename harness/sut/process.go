@@ -161,8 +161,7 @@ func (p *proc) Start(ctx context.Context) error {
 	cmd := exec.Command(p.spec.Command, p.spec.Args...)
 	cmd.Dir, cmd.Env = p.dir, p.env
 	cmd.Stdout, cmd.Stderr = p.out, p.out
-	// Its own process group, so a kill reaches nothing else of ours.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		p.mu.Unlock()
 		return fmt.Errorf("start %s: %w", p.spec.Command, err)
@@ -217,7 +216,13 @@ func (p *proc) Kill(ctx context.Context) error {
 	select {
 	case <-exited:
 	case <-ctx.Done():
-		return ctx.Err()
+		// SIGKILL cannot be refused: wait on, bounded, so that a restart
+		// does not find the process still registered.
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			return ctx.Err()
+		}
 	}
 	p.mu.Lock()
 	p.cmd = nil

@@ -213,6 +213,8 @@ func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer
 		}
 		op.Kind, op.Amount = history.Cancel, paid.Amount
 		op.Call = r.Recorder.Now()
+		token := r.Recorder.Begin(op)
+		defer func() { op.ID = r.Recorder.End(token, op) }()
 		reply, err = cn.Cancel(ctx, c, paid.Order)
 	case f.refund > 0:
 		rf, ok := r.Driver.(sut.Refunder)
@@ -221,13 +223,14 @@ func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer
 		}
 		op.Kind, op.Amount = history.Refund, min(f.refund, paid.Amount)
 		op.Call = r.Recorder.Now()
+		token := r.Recorder.Begin(op)
+		defer func() { op.ID = r.Recorder.End(token, op) }()
 		reply, err = rf.Refund(ctx, c, paid.Order, op.Amount)
 	default:
 		return
 	}
 	op.Return = r.Recorder.Now()
 	Classify(&op, reply, err)
-	op.ID = r.Recorder.Add(op)
 }
 
 // Checkout pays one order and records what the customer was told.
@@ -237,10 +240,11 @@ func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client i
 		Amount: req.Amount, Currency: req.Currency, PaymentMethod: req.PaymentMethod,
 	}
 	op.Call = rec.Now()
+	token := rec.Begin(op)
 	reply, err := d.Pay(ctx, req)
 	op.Return = rec.Now()
 	Classify(&op, reply, err)
-	op.ID = rec.Add(op)
+	op.ID = rec.End(token, op)
 	return op
 }
 
