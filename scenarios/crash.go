@@ -10,17 +10,25 @@ import (
 )
 
 // crash kills the SUT for real (SIGKILL) or freezes it (SIGSTOP) during
-// traffic, and restarts or thaws it. The worst moment is right after the
-// provider charged and before the SUT recorded it: the order must end
-// paid, once. Catches no-reconciler (eventual-resolution).
+// traffic, and restarts or thaws it, at the moments of a payment that
+// matter: checkouts recorded but stuck before the provider, right after
+// the provider charged and before the SUT recorded it (the order must end
+// paid, once), and while the SUT reconciles lost answers. Catches
+// no-reconciler (eventual-resolution).
 func crash(cfg Config) {
 	Describe("SUT crash", Label(Crash), func() {
 		DescribeTable("recovers every payment",
 			func(ctx SpecContext, f fault.Fault) {
 				run(ctx, cfg, quick(f.Name(), f, traffic.Steady))
 			},
+			Entry("when killed with checkouts recorded but not yet at the provider",
+				fault.Then{First: fault.ProviderBlackhole, After: 300 * time.Millisecond, Second: fault.Crash}, SpecTimeout(time.Minute)),
 			Entry("when killed after the provider charged, before it recorded",
 				fault.All{fault.WebhookDrop, fault.CrashAfterCharge}, SpecTimeout(time.Minute)),
+			// The answers are lost, so the SUT's reconciler is at work on
+			// them when it dies.
+			Entry("when killed while reconciling lost answers",
+				fault.Then{First: fault.All{fault.CommitThenHang, fault.WebhookDrop}, After: time.Second, Second: fault.Crash}, SpecTimeout(time.Minute)),
 			Entry("when killed during traffic and restarted", fault.Crash, SpecTimeout(time.Minute)),
 			Entry("when frozen and thawed", fault.Freeze, SpecTimeout(time.Minute)),
 		)

@@ -273,3 +273,37 @@ func TestProcessFaultNeedsAProcess(t *testing.T) {
 		t.Fatalf("crash without a process: %v, want ErrUnsupported", err)
 	}
 }
+
+type failingFault struct{}
+
+func (failingFault) Name() string { return "failing" }
+func (failingFault) Kind() string { return "test" }
+func (failingFault) Inject(context.Context, *Targets) (Injected, error) {
+	return nil, errors.New("refused")
+}
+
+func TestThenInjectsInOrderAndUndoesTheFirstOnFailure(t *testing.T) {
+	ctx := context.Background()
+	first, second := &countingFault{}, &countingFault{}
+	on, err := Then{First: first, After: time.Millisecond, Second: second}.Inject(ctx, &Targets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.injects != 1 || second.injects != 1 {
+		t.Fatalf("injects %d, %d", first.injects, second.injects)
+	}
+	if n, _ := on.Hits(ctx, nil); n != 1 {
+		t.Fatalf("hits %d", n)
+	}
+	if err := on.Recover(ctx); err != nil || first.recovers != 1 || second.recovers != 1 {
+		t.Fatalf("recover: %v, %d, %d", err, first.recovers, second.recovers)
+	}
+
+	lone := &countingFault{}
+	if _, err := (Then{First: lone, Second: failingFault{}}).Inject(ctx, &Targets{}); err == nil {
+		t.Fatal("a failed second fault did not fail Then")
+	}
+	if lone.injects != 1 || lone.recovers != 1 {
+		t.Fatalf("the first fault was left on: %d injects, %d recovers", lone.injects, lone.recovers)
+	}
+}

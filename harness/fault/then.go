@@ -1,0 +1,49 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Then injects First, waits After, and injects Second on top: a fault at
+// a moment another fault has prepared. Recovery undoes Second, then
+// First. It acted when both did.
+//
+// Then{First: ProviderBlackhole, After: 300ms, Second: Crash} kills the
+// SUT while checkouts it has recorded are stuck before reaching the
+// provider.
+type Then struct {
+	First  Fault
+	After  time.Duration
+	Second Fault
+}
+
+func (t Then) Name() string { return fmt.Sprintf("%s-then-%s", t.First.Name(), t.Second.Name()) }
+func (t Then) Kind() string { return t.First.Kind() + "+" + t.Second.Kind() }
+
+func (t Then) Params() map[string]string {
+	p := map[string]string{"first": t.First.Name(), "after": t.After.String(), "second": t.Second.Name()}
+	return p
+}
+
+func (t Then) Inject(ctx context.Context, tg *Targets) (Injected, error) {
+	first, err := t.First.Inject(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	undo := func(err error) (Injected, error) {
+		return nil, errors.Join(err, first.Recover(context.WithoutCancel(ctx)))
+	}
+	select {
+	case <-ctx.Done():
+		return undo(ctx.Err())
+	case <-time.After(t.After):
+	}
+	second, err := t.Second.Inject(ctx, tg)
+	if err != nil {
+		return undo(err)
+	}
+	return allOn{first, second}, nil
+}
