@@ -38,6 +38,7 @@ type options struct {
 	launcher sut.Launcher
 	outDir   string
 	stack    func(seed int64, log *slog.Logger) (Stack, error)
+	onPhase  func(scenario, phase string)
 }
 
 // Option configures New.
@@ -54,6 +55,13 @@ func WithSUT(l sut.Launcher) Option { return func(o *options) { o.launcher = l }
 
 // WithOutDir saves each run's history and ledger under dir.
 func WithOutDir(dir string) Option { return func(o *options) { o.outDir = dir } }
+
+// WithPhaseHook has f called as each scenario enters a phase of the
+// pipeline (warm up, inject, hold, recover, cool down, settle, check), for
+// progress displays. f must return quickly.
+func WithPhaseHook(f func(scenario, phase string)) Option {
+	return func(o *options) { o.onPhase = f }
+}
 
 // WithStack sets where the provider and Toxiproxy run; New calls start
 // and Close closes what it returns. The default is Embedded.

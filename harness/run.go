@@ -33,6 +33,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	log := e.o.log.With("scenario", s.Name)
 
 	// Warm up: traffic starts and runs beside everything that follows.
+	e.phase(s.Name, "warm up")
 	trafficCtx, stopTraffic := context.WithCancel(ctx)
 	defer stopTraffic()
 	runner := &traffic.Runner{
@@ -56,6 +57,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	// Inject, hold, recover. Recovery runs exactly once whatever happens
 	// (an error, a panic, a cancelled run), with a context of its own.
 	log.Info("inject", "fault", s.Fault.Name())
+	e.phase(s.Name, "inject")
 	res.Window.FaultStart = rec.Now()
 	on, err := s.Fault.Inject(ctx, e.Targets())
 	if err != nil {
@@ -72,6 +74,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 		return on.Recover(rctx)
 	}
 	defer func() { _ = recoverOnce() }()
+	e.phase(s.Name, "hold")
 	holdEnd := time.Now().Add(s.Hold)
 	var attackErr error
 	if s.Attacks != nil {
@@ -84,6 +87,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	during := append(opsSince(rec.Ops(), res.Window.FaultStart), opsSince(rec.InFlight(), res.Window.FaultStart)...)
 	hits, hitsErr := on.Hits(hctx, during)
 	cancel()
+	e.phase(s.Name, "recover")
 	recErr := recoverOnce()
 	res.Window.FaultEnd = rec.Now()
 	if s.Fault.Kind() == "none" {
@@ -96,6 +100,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	}
 
 	// Cool down: traffic goes on after recovery, then stops.
+	e.phase(s.Name, "cool down")
 	cooldownErr := sleep(ctx, s.Cooldown)
 	if err := errors.Join(cooldownErr, stop()); err != nil {
 		return res, err
@@ -106,6 +111,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	}
 
 	// Settle: the SUT resolves what is pending, by itself or when asked.
+	e.phase(s.Name, "settle")
 	orders, err := e.settle(ctx, rec, s.Settle)
 	if err != nil {
 		return res, err
@@ -121,6 +127,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	history.TagPhases(ops, res.Window.FaultStart, res.Window.FaultEnd)
 
 	// Check.
+	e.phase(s.Name, "check")
 	saved := history.Run{
 		Meta: history.Meta{
 			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: e.stack.Mode(), Target: res.Target,
@@ -155,6 +162,13 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// phase tells the phase hook, if any, where a scenario is.
+func (e *Env) phase(scenario, phase string) {
+	if e.o.onPhase != nil {
+		e.o.onPhase(scenario, phase)
+	}
 }
 
 // Check proves the invariants over a run: the pipeline's check step, and

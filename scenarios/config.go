@@ -32,6 +32,8 @@ type Env struct {
 	SUT   sut.Launcher
 	// Out is where runs are saved; "" saves nothing.
 	Out string
+	// OnPhase, when set, is told as each scenario enters a phase.
+	OnPhase func(scenario, phase string)
 }
 
 // Wire is the Config that builds each scenario's environment from e.
@@ -45,6 +47,9 @@ func Wire(e Env, items *attack.Items, reproduce func(name string, seed int64) st
 			}
 			if e.Out != "" {
 				opts = append(opts, harness.WithOutDir(e.Out))
+			}
+			if e.OnPhase != nil {
+				opts = append(opts, harness.WithPhaseHook(e.OnPhase))
 			}
 			return harness.New(ctx, opts...)
 		},

@@ -139,7 +139,7 @@ func killMatrix(w io.Writer, todo []string, out, filter string, parallel int, se
 			}
 			rows[i] = r
 			mu.Lock()
-			fmt.Fprintf(w, "  %-24s %s (%s)\n", name, status(r), time.Since(start).Round(time.Second))
+			fmt.Fprintf(w, "  %-24s %s (%s)\n", name, rowStatus(r), time.Since(start).Round(time.Second))
 			mu.Unlock()
 		}()
 	}
@@ -216,7 +216,7 @@ func judge(flaw, dir string) row {
 	return r
 }
 
-func status(r row) string {
+func rowStatus(r row) string {
 	switch {
 	case r.ok && r.flaw == "":
 		return "passes every scenario"

@@ -57,7 +57,7 @@ func checkMode(f runFlags) error {
 
 // config wires the scenarios for the run's mode and target. The returned
 // function releases what it set up (the containers runtime).
-func config(f runFlags, runs string) (scenarios.Config, func() error, error) {
+func config(f runFlags, runs string, onPhase func(string, string)) (scenarios.Config, func() error, error) {
 	reproduce := func(name string, seed int64) string {
 		cmd := fmt.Sprintf("paychaos run --mode %s --seed %d --label-filter '' --parallel 1 --focus %q", f.mode, seed, "^"+regexp.QuoteMeta(name)+"$")
 		switch {
@@ -87,7 +87,7 @@ func config(f runFlags, runs string) (scenarios.Config, func() error, error) {
 		if err != nil {
 			return scenarios.Config{}, nil, fmt.Errorf("containers: %w", err)
 		}
-		env := scenarios.Env{Stack: rt.Stack, SUT: rt.Shop(f.flaws), Out: runs}
+		env := scenarios.Env{Stack: rt.Stack, SUT: rt.Shop(f.flaws), Out: runs, OnPhase: onPhase}
 		items := &attack.ShopItems
 		if f.target != "" {
 			env.SUT, items = rt.SUT(t, ""), nil
@@ -98,14 +98,14 @@ func config(f runFlags, runs string) (scenarios.Config, func() error, error) {
 			Stack: func(int64, *slog.Logger) (harness.Stack, error) {
 				return harness.Remote(f.toxiproxy, f.provider, f.providerToken)
 			},
-			SUT: launcher(t), Out: runs,
+			SUT: launcher(t), Out: runs, OnPhase: onPhase,
 		}
 		return scenarios.Wire(env, nil, reproduce), none, nil
 	}
 	if f.target != "" {
-		return scenarios.Wire(scenarios.Env{SUT: launcher(t), Out: runs}, nil, reproduce), none, nil
+		return scenarios.Wire(scenarios.Env{SUT: launcher(t), Out: runs, OnPhase: onPhase}, nil, reproduce), none, nil
 	}
-	return scenarios.Wire(scenarios.Env{SUT: refshop.Process{Flaws: f.flaws}, Out: runs}, &attack.ShopItems, reproduce), none, nil
+	return scenarios.Wire(scenarios.Env{SUT: refshop.Process{Flaws: f.flaws}, Out: runs, OnPhase: onPhase}, &attack.ShopItems, reproduce), none, nil
 }
 
 // launcher starts a target as a process when it says how, and otherwise

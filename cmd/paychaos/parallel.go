@@ -68,6 +68,8 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 	}
 
 	fmt.Fprintf(w, "paychaos: running the suite in %d processes, seed %d\n", f.parallel, f.seed)
+	st := newStatus(w)
+	defer st.Close()
 	errs := make([]error, f.parallel)
 	dirs := make([]string, f.parallel)
 	for i := range f.parallel {
@@ -86,6 +88,9 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 		}
 		cmd := exec.Command(self, args...)
 		cmd.Env = append(os.Environ(), "PAYCHAOS_PROVIDER_TOKEN="+f.providerToken) // not on the command line
+		if st.tty {
+			cmd.Env = append(cmd.Env, "PAYCHAOS_PHASES=1")
+		}
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -105,14 +110,20 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 			defer wg.Done()
 			sc := bufio.NewScanner(out)
 			sc.Buffer(make([]byte, 64<<10), 4<<20)
+			shard := strconv.Itoa(i)
 			for sc.Scan() {
 				line := sc.Text()
+				if rest, ok := strings.CutPrefix(line, phaseMark); ok {
+					scenario, phase, _ := strings.Cut(rest, "\t")
+					st.Phase(shard, scenario, phase)
+					continue
+				}
 				mu.Lock()
 				if strings.HasPrefix(line, " ") { // a failure's details
-					fmt.Fprintln(w, line)
+					st.Line(line)
 				} else {
 					done++
-					fmt.Fprintf(w, "[%d] %s\n", done, line)
+					st.Line(fmt.Sprintf("[%d] %s", done, line))
 				}
 				mu.Unlock()
 			}

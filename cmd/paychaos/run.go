@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -161,7 +162,14 @@ func runSerial(w io.Writer, f runFlags) (types.Report, error) {
 		defer restore()
 		progress = orig
 	}
-	o, release, err := options(f, ginkgoJSON, progress, scenarios.Shard{})
+	var onPhase func(string, string)
+	if !f.verbose {
+		st := newStatus(progress)
+		defer st.Close()
+		progress = &lineWriter{out: st.Line}
+		onPhase = func(scenario, phase string) { st.Phase("", scenario, phase) }
+	}
+	o, release, err := options(f, ginkgoJSON, progress, scenarios.Shard{}, onPhase)
 	if err != nil {
 		return types.Report{}, err
 	}
@@ -186,7 +194,16 @@ func runShard(cmd *cobra.Command, f runFlags) error {
 		return err
 	}
 	defer restore()
-	o, release, err := options(f, filepath.Join(f.out, "ginkgo.json"), orig, sh)
+	var onPhase func(string, string)
+	if os.Getenv("PAYCHAOS_PHASES") == "1" { // the parent draws a status line
+		var mu sync.Mutex
+		onPhase = func(scenario, phase string) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(orig, "%s%s\t%s\n", phaseMark, scenario, phase)
+		}
+	}
+	o, release, err := options(f, filepath.Join(f.out, "ginkgo.json"), orig, sh, onPhase)
 	if err != nil {
 		return err
 	}
@@ -194,12 +211,12 @@ func runShard(cmd *cobra.Command, f runFlags) error {
 	return release()
 }
 
-func options(f runFlags, ginkgoJSON string, progress io.Writer, sh scenarios.Shard) (scenarios.RunOptions, func() error, error) {
+func options(f runFlags, ginkgoJSON string, progress io.Writer, sh scenarios.Shard, onPhase func(string, string)) (scenarios.RunOptions, func() error, error) {
 	runs := filepath.Join(f.out, "runs")
 	if sh.Total > 1 {
 		runs = filepath.Join(f.out, "..", "..", "runs") // shards write under the parent's out dir
 	}
-	cfg, release, err := config(f, runs)
+	cfg, release, err := config(f, runs, onPhase)
 	if err != nil {
 		return scenarios.RunOptions{}, nil, err
 	}
