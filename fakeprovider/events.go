@@ -124,12 +124,5 @@ func (p *Provider) eventList(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	b := appendListHead(make([]byte, 0, 4096))
-	for i, ev := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = p.appendEventLocked(b, ev, p.cfg.apiVersion)
-	}
-	return okResult(appendListTail(b, hasMore, "/v1/events"))
+	return listResult(page, 512, hasMore, "/v1/events", func(b []byte, ev *event) []byte { return p.appendEventLocked(b, ev, p.cfg.apiVersion) })
 }

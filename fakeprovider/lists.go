@@ -142,14 +142,7 @@ func (p *Provider) piList(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	b := appendListHead(make([]byte, 0, 1536*len(page)+64))
-	for i, pi := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = p.appendPI(b, pi, exp)
-	}
-	return okResult(appendListTail(b, hasMore, "/v1/payment_intents"))
+	return listResult(page, 1536, hasMore, "/v1/payment_intents", func(b []byte, pi *paymentIntent) []byte { return p.appendPI(b, pi, exp) })
 }
 
 func (p *Provider) chargeRetrieve(c *call) *result {
@@ -191,12 +184,5 @@ func (p *Provider) chargeList(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	b := appendListHead(make([]byte, 0, 2048*len(page)+64))
-	for i, ch := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = p.appendCharge(b, ch, exp)
-	}
-	return okResult(appendListTail(b, hasMore, "/v1/charges"))
+	return listResult(page, 2048, hasMore, "/v1/charges", func(b []byte, ch *charge) []byte { return p.appendCharge(b, ch, exp) })
 }

@@ -221,12 +221,5 @@ func (p *Provider) refundList(c *call) *result {
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	b := appendListHead(make([]byte, 0, 1024*len(page)+64))
-	for i, re := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = p.appendRefund(b, re, exp)
-	}
-	return okResult(appendListTail(b, hasMore, "/v1/refunds"))
+	return listResult(page, 1024, hasMore, "/v1/refunds", func(b []byte, re *refund) []byte { return p.appendRefund(b, re, exp) })
 }

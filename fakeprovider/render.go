@@ -273,6 +273,19 @@ func appendEvent(b []byte, id string, ev *event, obj []byte, apiVersion string, 
 	return append(b, '}')
 }
 
+// listResult renders a page of objects as Stripe's list envelope; each
+// object takes about size bytes.
+func listResult[T any](page []T, size int, hasMore bool, url string, appendOne func([]byte, T) []byte) *result {
+	b := appendListHead(make([]byte, 0, size*len(page)+64))
+	for i, x := range page {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendOne(b, x)
+	}
+	return okResult(appendListTail(b, hasMore, url))
+}
+
 // appendListHead starts a list envelope; appendListTail ends it.
 func appendListHead(b []byte) []byte {
 	return append(b, `{"object":"list","data":[`...)
