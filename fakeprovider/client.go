@@ -137,6 +137,14 @@ func (c *Client) AddWebhookEndpoint(ctx context.Context, url, secret string) err
 	return nil
 }
 
+// RemoveWebhookEndpoint stops deliveries to an endpoint.
+func (c *Client) RemoveWebhookEndpoint(ctx context.Context, url string) error {
+	if err := c.do(ctx, http.MethodDelete, "webhook_endpoints", webhookBody{URL: url}, nil); err != nil {
+		return fmt.Errorf("remove webhook endpoint %s: %w", url, err)
+	}
+	return nil
+}
+
 // SetClock moves the provider's clock to t.
 func (c *Client) SetClock(ctx context.Context, t time.Time) error {
 	if err := c.do(ctx, http.MethodPost, "clock", clockBody{Now: &t}, nil); err != nil {

@@ -25,6 +25,7 @@ const controlPrefix = "/_paychaos/"
 //	POST   /_paychaos/faults             Fault            {"id": "flt_1"}
 //	DELETE /_paychaos/faults/{id}
 //	POST   /_paychaos/webhook_endpoints  {"url","secret"}
+//	DELETE /_paychaos/webhook_endpoints  {"url"}
 //	GET    /_paychaos/clock                               {"now": RFC 3339}
 //	POST   /_paychaos/clock              {"now"} or {"advance": ns}
 //	POST   /_paychaos/payment_intents/{id}/authenticate {"fail": bool}
@@ -119,6 +120,17 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case path == "webhook_endpoints" && r.Method == http.MethodDelete:
+		var b webhookBody
+		if !readJSON(w, r, &b) {
+			return
+		}
+		err := p.RemoveWebhookEndpoint(ctx, b.URL)
+		if errors.Is(err, ErrNoSuchEndpoint) {
+			writeJSON(w, http.StatusNotFound, controlError{err.Error()})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	case path == "clock" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, clockBody{Now: ptr(p.clock.now())})
 	case path == "clock" && r.Method == http.MethodPost:
@@ -197,6 +209,26 @@ func (p *Provider) AddWebhookEndpoint(_ context.Context, rawURL, secret string) 
 	copy(eps, p.endpoints)
 	p.endpoints = append(eps, &endpoint{url: rawURL, secret: secret})
 	return nil
+}
+
+// ErrNoSuchEndpoint is returned for a webhook endpoint that is not configured.
+var ErrNoSuchEndpoint = errors.New("no such webhook endpoint")
+
+// RemoveWebhookEndpoint stops deliveries to an endpoint: a harness that
+// shares a provider removes what it added.
+func (p *Provider) RemoveWebhookEndpoint(_ context.Context, rawURL string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, ep := range p.endpoints {
+		if ep.url == rawURL {
+			// Copy on write: the dispatcher may be ranging over the old slice.
+			eps := make([]*endpoint, 0, len(p.endpoints)-1)
+			eps = append(eps, p.endpoints[:i]...)
+			p.endpoints = append(eps, p.endpoints[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("remove webhook endpoint %s: %w", rawURL, ErrNoSuchEndpoint)
 }
 
 // SetClock moves the provider's clock to t; it keeps running from there.

@@ -237,3 +237,26 @@ func TestControlClient(t *testing.T) {
 		t.Fatalf("after reset: %v %d", err, len(snap.PaymentIntents))
 	}
 }
+
+func TestRemoveWebhookEndpoint(t *testing.T) {
+	h := newHarness(t, WithControlToken("s3cret"))
+	c := NewClient(h.srv.URL, "s3cret")
+	const url = "http://127.0.0.1:9/hooks"
+	if err := c.AddWebhookEndpoint(bg, url, "whsec_x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddWebhookEndpoint(bg, url, "whsec_x"); err == nil {
+		t.Fatal("the same endpoint was added twice")
+	}
+	if err := c.RemoveWebhookEndpoint(bg, url); err != nil {
+		t.Fatal(err)
+	}
+	var ce *ControlError
+	if err := c.RemoveWebhookEndpoint(bg, url); !errors.As(err, &ce) || ce.Status != http.StatusNotFound {
+		t.Fatalf("second remove: %v, want 404", err)
+	}
+	// Removed for real: it can be added again.
+	if err := c.AddWebhookEndpoint(bg, url, "whsec_x"); err != nil {
+		t.Fatalf("add after remove: %v", err)
+	}
+}

@@ -30,6 +30,8 @@ type Env struct {
 	webhookLink  *proxy.Link
 
 	sut *sut.Instance
+	// endpoint is the webhook endpoint New registered with the provider.
+	endpoint string
 }
 
 type options struct {
@@ -110,9 +112,11 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 		return nil, err
 	}
 	if e.sut.WebhookPath != "" {
-		if err := e.stack.Provider().AddWebhookEndpoint(ctx, e.webhookLink.URL()+e.sut.WebhookPath, WebhookSecret); err != nil {
+		url := e.webhookLink.URL() + e.sut.WebhookPath
+		if err := e.stack.Provider().AddWebhookEndpoint(ctx, url, WebhookSecret); err != nil {
 			return nil, fmt.Errorf("register webhook endpoint: %w", err)
 		}
+		e.endpoint = url
 	}
 	return e, nil
 }
@@ -134,6 +138,12 @@ func (e *Env) Mode() string { return e.stack.Mode() }
 // Close stops everything New started, in reverse order.
 func (e *Env) Close() error {
 	var errs []error
+	if e.endpoint != "" {
+		// A shared (remote) provider outlives us: take our endpoint away.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, e.stack.Provider().RemoveWebhookEndpoint(ctx, e.endpoint))
+		cancel()
+	}
 	if e.sut != nil && e.sut.Close != nil {
 		errs = append(errs, e.sut.Close())
 	}

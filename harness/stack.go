@@ -40,6 +40,7 @@ type Stack interface {
 type ProviderControl interface {
 	fault.Provider
 	AddWebhookEndpoint(ctx context.Context, url, secret string) error
+	RemoveWebhookEndpoint(ctx context.Context, url string) error
 }
 
 var (
