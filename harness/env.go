@@ -138,8 +138,9 @@ func (e *Env) Mode() string { return e.stack.Mode() }
 // Close stops everything New started, in reverse order.
 func (e *Env) Close() error {
 	var errs []error
-	if e.endpoint != "" {
-		// A shared (remote) provider outlives us: take our endpoint away.
+	if e.endpoint != "" && e.stack.Mode() == "remote" {
+		// A shared provider outlives us: take our endpoint away. Others
+		// die with their stack.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, e.stack.Provider().RemoveWebhookEndpoint(ctx, e.endpoint))
 		cancel()
