@@ -89,8 +89,9 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	cancel()
 	e.phase(s.Name, "recover")
 	recErr := recoverOnce()
+	noFault := s.Fault.Kind() == "none"
 	res.Window.FaultEnd = rec.Now()
-	if s.Fault.Kind() == "none" {
+	if noFault {
 		res.Window.FaultEnd = res.Window.FaultStart // no fault, no window: every op is "before"
 	}
 	log.Info("recovered", "fault", s.Fault.Name(), "hits", hits)
@@ -137,7 +138,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 		},
 		Ops: ops, Orders: orders, Ledger: ledger,
 	}
-	if s.Fault.Kind() == "none" {
+	if noFault {
 		saved.Meta.FailFastBudget = 0 // no outage to fail fast in
 	}
 	texts := map[string]string{}

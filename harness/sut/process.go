@@ -79,12 +79,8 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 	if ready == 0 {
 		ready = 15 * time.Second
 	}
-	logs := &tail{max: 1 << 20}
-	var out io.Writer = logs
-	if s.Output != nil {
-		out = io.MultiWriter(logs, s.Output)
-	}
 	var (
+		logs *tail
 		p    *proc
 		d    *HTTPDriver
 		t    Target
@@ -114,6 +110,13 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		t = s.Target
 		t.BaseURL = "http://" + addr
 		d = NewHTTPDriver(t, WithAdminToken(s.AdminToken))
+		// Each try keeps its own output, so that a retry is decided on what
+		// this start printed, not an earlier one.
+		logs = &tail{max: 1 << 20}
+		var out io.Writer = logs
+		if s.Output != nil {
+			out = io.MultiWriter(logs, s.Output)
+		}
 		p = &proc{spec: spec, dir: dir, env: env, out: out, health: d, ready: ready}
 		err = p.Start(ctx)
 		if err == nil {

@@ -113,7 +113,9 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n == 0 || n > 20 {
+	// Returning at all shows it stopped: Max alone would take hours. The
+	// count is bounded above only; a loaded machine may start none.
+	if n > 20 {
 		t.Fatalf("ran %d checkouts in 100ms at 50/s", n)
 	}
 }
