@@ -25,10 +25,10 @@ func ambiguous(cfg Config) {
 			Entry("when the provider charges and then drops the connection", fault.CommitThenDrop, SpecTimeout(time.Minute)),
 			// Webhooks dropped too, so only the SUT's own recovery can tell.
 			Entry("when the provider charges and the answer never comes",
-				fault.All{fault.CommitThenHang, fault.WebhookDrop}, SpecTimeout(time.Minute)),
+				fault.Together{fault.CommitThenHang, fault.WebhookDrop}, SpecTimeout(time.Minute)),
 			Entry("when the provider charges and the answer is cut mid-body", fault.ProviderCutResponse, SpecTimeout(time.Minute)),
 			Entry("when the provider charges and sends a truncated 200",
-				fault.All{fault.TruncatedSuccess, fault.WebhookDrop}, SpecTimeout(time.Minute)),
+				fault.Together{fault.TruncatedSuccess, fault.WebhookDrop}, SpecTimeout(time.Minute)),
 			Entry("when the provider asks the client to retry a success", fault.RetryOnSuccess, SpecTimeout(time.Minute)),
 		)
 	})

@@ -24,11 +24,11 @@ func crash(cfg Config) {
 			Entry("when killed with checkouts recorded but not yet at the provider",
 				fault.Then{First: fault.ProviderBlackhole, After: 300 * time.Millisecond, Second: fault.Crash}, SpecTimeout(time.Minute)),
 			Entry("when killed after the provider charged, before it recorded",
-				fault.All{fault.WebhookDrop, fault.CrashAfterCharge}, SpecTimeout(time.Minute)),
+				fault.Together{fault.WebhookDrop, fault.CrashAfterCharge}, SpecTimeout(time.Minute)),
 			// The answers are lost, so the SUT's reconciler is at work on
 			// them when it dies.
 			Entry("when killed while reconciling lost answers",
-				fault.Then{First: fault.All{fault.CommitThenHang, fault.WebhookDrop}, After: time.Second, Second: fault.Crash}, SpecTimeout(time.Minute)),
+				fault.Then{First: fault.Together{fault.CommitThenHang, fault.WebhookDrop}, After: time.Second, Second: fault.Crash}, SpecTimeout(time.Minute)),
 			Entry("when killed during traffic and restarted", fault.Crash, SpecTimeout(time.Minute)),
 			Entry("when frozen and thawed", fault.Freeze, SpecTimeout(time.Minute)),
 		)

@@ -261,7 +261,7 @@ func TestCrashHolds(t *testing.T) {
 // provider, killed before recording, webhooks lost. The safe shop's
 // reconciler recovers the payment; the shop without one leaves it pending.
 func TestCrashAfterCharge(t *testing.T) {
-	f := fault.All{fault.WebhookDrop, fault.CrashAfterCharge}
+	f := fault.Together{fault.WebhookDrop, fault.CrashAfterCharge}
 	t.Run("safe shop holds", func(t *testing.T) {
 		holds(t, run(t, newEnv(t, shared.Shop("")), quick(f.Name(), f)))
 	})
@@ -395,7 +395,7 @@ func TestFreeze(t *testing.T) {
 	})
 	// Frozen longer than the shop's attempt budget (85% of 2s), so that
 	// the held checkout has no retry left when the shop thaws.
-	f := fault.All{fault.WebhookDrop, heldCharge{}, fault.Freeze}
+	f := fault.Together{fault.WebhookDrop, heldCharge{}, fault.Freeze}
 	s := quick(f.Name(), f)
 	s.Hold = 2500 * time.Millisecond
 	t.Run("safe shop holds after a charge", func(t *testing.T) {

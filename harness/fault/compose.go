@@ -9,11 +9,11 @@ import (
 	"github.com/paychaos/paychaos/harness/history"
 )
 
-// All is several faults at once: injected in order, recovered in reverse.
+// Together is several faults at once: injected in order, recovered in reverse.
 // It acted when every part acted.
-type All []Fault
+type Together []Fault
 
-func (a All) Name() string {
+func (a Together) Name() string {
 	names := make([]string, len(a))
 	for i, f := range a {
 		names[i] = f.Name()
@@ -21,7 +21,7 @@ func (a All) Name() string {
 	return strings.Join(names, "+")
 }
 
-func (a All) Kind() string {
+func (a Together) Kind() string {
 	kinds := map[string]bool{}
 	var out []string
 	for _, f := range a {
@@ -33,8 +33,8 @@ func (a All) Kind() string {
 	return strings.Join(out, "+")
 }
 
-func (a All) Inject(ctx context.Context, t *Targets) (Injected, error) {
-	on := make(allOn, 0, len(a))
+func (a Together) Inject(ctx context.Context, t *Targets) (Injected, error) {
+	on := make(togetherOn, 0, len(a))
 	for _, f := range a {
 		i, err := f.Inject(ctx, t)
 		if err != nil {
@@ -45,9 +45,9 @@ func (a All) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	return on, nil
 }
 
-type allOn []Injected
+type togetherOn []Injected
 
-func (on allOn) Recover(ctx context.Context) error {
+func (on togetherOn) Recover(ctx context.Context) error {
 	var errs []error
 	for i := len(on) - 1; i >= 0; i-- {
 		errs = append(errs, on[i].Recover(ctx))
@@ -57,7 +57,7 @@ func (on allOn) Recover(ctx context.Context) error {
 
 // Hits is the least of the parts' hits: the combination acted only as
 // often as its idlest part.
-func (on allOn) Hits(ctx context.Context, during []history.Op) (int64, error) {
+func (on togetherOn) Hits(ctx context.Context, during []history.Op) (int64, error) {
 	var least int64 = -1
 	for _, i := range on {
 		n, err := i.Hits(ctx, during)

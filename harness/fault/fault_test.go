@@ -164,11 +164,11 @@ func TestProviderFaultReadsItsHitsFromTheLedger(t *testing.T) {
 	}
 }
 
-func TestAllRecoversWhatItInjectedWhenAPartFails(t *testing.T) {
+func TestTogetherRecoversWhatItInjectedWhenAPartFails(t *testing.T) {
 	ctx := context.Background()
 	l, c := linkTo(t)
 	p := &fakeProvider{failAdd: true}
-	combo := All{ProviderDown, ProviderFault{FaultName: "x", Fault: fakeprovider.Fault{Kind: "away"}}}
+	combo := Together{ProviderDown, ProviderFault{FaultName: "x", Fault: fakeprovider.Fault{Kind: "away"}}}
 	if _, err := combo.Inject(ctx, &Targets{ProviderLink: l, Provider: p}); err == nil {
 		t.Fatal("a failed part did not fail the combination")
 	}

@@ -45,5 +45,5 @@ func (t Then) Inject(ctx context.Context, tg *Targets) (Injected, error) {
 	if err != nil {
 		return undo(err)
 	}
-	return allOn{first, second}, nil
+	return togetherOn{first, second}, nil
 }
