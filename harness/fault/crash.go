@@ -38,30 +38,30 @@ func (c crashAfterCharge) Inject(ctx context.Context, t *Targets) (Injected, err
 	if err != nil {
 		return nil, err
 	}
-	undo := func(err error) (Injected, error) {
-		return nil, errors.Join(err, held.Recover(context.WithoutCancel(ctx)))
+	fail := func(err error) (Injected, error) {
+		return nil, errors.Join(err, undo(ctx, held.Recover))
 	}
 	// Wait, bounded, until a checkout has been charged and is held.
 	deadline := time.Now().Add(c.wait)
 	for {
 		n, err := held.Hits(ctx, nil)
 		if err != nil {
-			return undo(err)
+			return fail(err)
 		}
 		if n > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return undo(fmt.Errorf("inject crash-after-charge: no checkout reached the provider within %s", c.wait))
+			return fail(fmt.Errorf("inject crash-after-charge: no checkout reached the provider within %s", c.wait))
 		}
 		select {
 		case <-ctx.Done():
-			return undo(ctx.Err())
+			return fail(ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	if err := t.Process.Kill(ctx); err != nil {
-		return undo(fmt.Errorf("inject crash-after-charge: %w", err))
+		return fail(fmt.Errorf("inject crash-after-charge: %w", err))
 	}
 	return &crashed{held: held, t: t}, nil
 }

@@ -29,7 +29,7 @@ func (partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
 		return nil, fmt.Errorf("inject sut-partition: %w", ErrUnsupported)
 	}
 	if err := t.Network.Disconnect(ctx); err != nil {
-		return nil, errors.Join(err, t.Network.Reconnect(context.WithoutCancel(ctx)))
+		return nil, errors.Join(err, undo(ctx, t.Network.Reconnect))
 	}
 	return partitioned{t.Network}, nil
 }

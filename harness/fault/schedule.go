@@ -94,7 +94,7 @@ func (sc *scheduled) loop(ctx context.Context) {
 		// Only the wait is cancelled by Recover: a toggle under way runs
 		// to its end with a context of its own, or the fault could be left
 		// half on.
-		opCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		opCtx, cancel := undoContext(ctx)
 		sc.mu.Lock()
 		if on {
 			sc.closeWindowLocked(opCtx)

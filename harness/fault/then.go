@@ -33,17 +33,17 @@ func (t Then) Inject(ctx context.Context, tg *Targets) (Injected, error) {
 	if err != nil {
 		return nil, err
 	}
-	undo := func(err error) (Injected, error) {
-		return nil, errors.Join(err, first.Recover(context.WithoutCancel(ctx)))
+	fail := func(err error) (Injected, error) {
+		return nil, errors.Join(err, undo(ctx, first.Recover))
 	}
 	select {
 	case <-ctx.Done():
-		return undo(ctx.Err())
+		return fail(ctx.Err())
 	case <-time.After(t.After):
 	}
 	second, err := t.Second.Inject(ctx, tg)
 	if err != nil {
-		return undo(err)
+		return fail(err)
 	}
 	return togetherOn{first, second}, nil
 }

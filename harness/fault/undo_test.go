@@ -1,0 +1,105 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/paychaos/paychaos/harness/history"
+)
+
+// hang waits for ctx to end: an undo that hangs until it is given up on.
+func hang(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// hungFault injects, and its recovery hangs.
+type hungFault struct{}
+
+func (hungFault) Name() string { return "hung" }
+func (hungFault) Kind() string { return "test" }
+func (hungFault) Inject(context.Context, *Targets) (Injected, error) {
+	return hungOn{}, nil
+}
+
+type hungOn struct{}
+
+func (hungOn) Recover(ctx context.Context) error                 { return hang(ctx) }
+func (hungOn) Hits(context.Context, []history.Op) (int64, error) { return 1, nil }
+
+// stuckProcess fails to freeze or kill, and its undo steps hang.
+type stuckProcess struct{}
+
+func (stuckProcess) Kill(context.Context) error      { return errors.New("kill refused") }
+func (stuckProcess) Start(ctx context.Context) error { return hang(ctx) }
+func (stuckProcess) Freeze(context.Context) error    { return errors.New("freeze refused") }
+func (stuckProcess) Thaw(ctx context.Context) error  { return hang(ctx) }
+
+// stuckNetwork fails to disconnect, and reconnecting hangs.
+type stuckNetwork struct{}
+
+func (stuckNetwork) Disconnect(context.Context) error    { return errors.New("disconnect refused") }
+func (stuckNetwork) Reconnect(ctx context.Context) error { return hang(ctx) }
+
+// stuckProvider takes faults and hangs removing them.
+type stuckProvider struct{ fakeProvider }
+
+func (*stuckProvider) RemoveFault(ctx context.Context, _ string) error { return hang(ctx) }
+
+// shortUndo bounds undos by d for the rest of the test.
+func shortUndo(t *testing.T, d time.Duration) {
+	old := undoTimeout
+	undoTimeout = d
+	t.Cleanup(func() { undoTimeout = old })
+}
+
+// Every undo of a half-done inject is bounded: a hung undo fails the
+// inject within its bound instead of hanging the run.
+func TestAHungUndoReturnsWithinItsBound(t *testing.T) {
+	const bound = 50 * time.Millisecond
+	shortUndo(t, bound)
+	cases := []struct {
+		name string
+		f    Fault
+		t    *Targets
+	}{
+		{"together", Together{hungFault{}, failingFault{}}, &Targets{}},
+		{"then", Then{First: hungFault{}, Second: failingFault{}}, &Targets{}},
+		{"freeze", Freeze, &Targets{Process: stuckProcess{}}},
+		{"partition", Partition, &Targets{Network: stuckNetwork{}}},
+		{"crash after charge", crashAfterCharge{wait: time.Millisecond}, &Targets{Process: stuckProcess{}, Provider: &stuckProvider{}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := c.f.Inject(context.Background(), c.t)
+			took := time.Since(start)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("inject: %v; want the undo's deadline among the errors", err)
+			}
+			// Generous beside the bound: a loaded machine is slow, but a
+			// hung undo would never return.
+			if took > bound+5*time.Second {
+				t.Fatalf("the undo took %s, bound %s", took, bound)
+			}
+		})
+	}
+}
+
+// An undo runs even when the run was cancelled: the fault must not stay
+// on. The parts honour their context, so an undo given the run's
+// cancelled context would fail.
+func TestUndoOutlivesACancelledRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	first := &countingFault{}
+	_, err := Then{First: first, After: time.Hour, Second: failingFault{}}.Inject(ctx, &Targets{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("then under a cancelled run: %v", err)
+	}
+	if first.injects != 1 || first.recovers != 1 {
+		t.Fatalf("%d injects, %d recovers: the first fault was left on", first.injects, first.recovers)
+	}
+}
