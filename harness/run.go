@@ -27,7 +27,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	}
 	rec := history.NewRecorder()
 	res := Result{
-		Scenario: s.Name, Seed: e.o.seed, Mode: e.stack.Mode(), Target: e.o.launcher.Name(),
+		Scenario: s.Name, Seed: e.o.seed, Mode: string(e.stack.Mode()), Target: e.o.launcher.Name(),
 		Traffic: s.Traffic.Name, Started: rec.Start(),
 	}
 	log := e.o.log.With("scenario", s.Name)
@@ -89,7 +89,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	cancel()
 	e.phase(s.Name, "recover")
 	recErr := recoverOnce()
-	noFault := s.Fault.Kind() == "none"
+	noFault := s.Fault.Kind() == fault.KindNone
 	res.Window.FaultEnd = rec.Now()
 	if noFault {
 		res.Window.FaultEnd = res.Window.FaultStart // no fault, no window: every op is "before"
@@ -131,7 +131,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	e.phase(s.Name, "check")
 	saved := history.Run{
 		Meta: history.Meta{
-			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: e.stack.Mode(), Target: res.Target,
+			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: string(e.stack.Mode()), Target: res.Target,
 			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
 			FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
@@ -331,7 +331,7 @@ func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerId
 }
 
 func report(f fault.Fault, w check.Window, hits int64) FaultReport {
-	r := FaultReport{Name: f.Name(), Kind: f.Kind(), Start: w.FaultStart, End: w.FaultEnd, Hits: hits}
+	r := FaultReport{Name: f.Name(), Kind: string(f.Kind()), Start: w.FaultStart, End: w.FaultEnd, Hits: hits}
 	if d, ok := f.(fault.Describer); ok {
 		r.Params = d.Params()
 	}

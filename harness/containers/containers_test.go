@@ -356,8 +356,8 @@ func TestPartition(t *testing.T) {
 // a SUT fault, it puts that fault at the worst moment of a payment.
 type heldCharge struct{}
 
-func (heldCharge) Name() string { return "held-after-charge" }
-func (heldCharge) Kind() string { return "provider" }
+func (heldCharge) Name() string     { return "held-after-charge" }
+func (heldCharge) Kind() fault.Kind { return fault.KindProvider }
 
 func (heldCharge) Inject(ctx context.Context, t *fault.Targets) (fault.Injected, error) {
 	hold := fault.ProviderFault{FaultName: "hold-answer", Fault: fp.Fault{Kind: fp.FaultCommitThenFail, Endpoint: fault.CreatePayment, Mode: fp.ModeHang}}

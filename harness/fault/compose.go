@@ -13,6 +13,11 @@ import (
 // It acted when every part acted.
 type Together []Fault
 
+var (
+	_ Fault    = Together(nil)
+	_ Injected = togetherOn(nil)
+)
+
 func (a Together) Name() string {
 	names := make([]string, len(a))
 	for i, f := range a {
@@ -21,16 +26,17 @@ func (a Together) Name() string {
 	return strings.Join(names, "+")
 }
 
-func (a Together) Kind() string {
-	kinds := map[string]bool{}
+// Kind joins the parts' kinds, each once, in order: network+provider.
+func (a Together) Kind() Kind {
+	seen := map[Kind]bool{}
 	var out []string
 	for _, f := range a {
-		if k := f.Kind(); !kinds[k] {
-			kinds[k] = true
-			out = append(out, k)
+		if k := f.Kind(); !seen[k] {
+			seen[k] = true
+			out = append(out, string(k))
 		}
 	}
-	return strings.Join(out, "+")
+	return Kind(strings.Join(out, "+"))
 }
 
 func (a Together) Inject(ctx context.Context, t *Targets) (Injected, error) {

@@ -20,8 +20,14 @@ var CrashAfterCharge Fault = crashAfterCharge{wait: 5 * time.Second}
 
 type crashAfterCharge struct{ wait time.Duration }
 
+var (
+	_ Fault     = crashAfterCharge{}
+	_ Describer = crashAfterCharge{}
+	_ Injected  = (*crashed)(nil)
+)
+
 func (crashAfterCharge) Name() string { return "crash-after-charge" }
-func (crashAfterCharge) Kind() string { return "process" }
+func (crashAfterCharge) Kind() Kind   { return KindProcess }
 func (crashAfterCharge) Params() map[string]string {
 	return map[string]string{"when": "after the provider charged, before the SUT recorded", "signal": "SIGKILL", "recover": "restart"}
 }

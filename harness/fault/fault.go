@@ -17,11 +17,23 @@ import (
 // Inject returns the handle that undoes it.
 type Fault interface {
 	Name() string
-	// Kind is the family, for reports: network, provider, process, none.
-	Kind() string
+	Kind() Kind
 	// Inject starts the fault. On error it has undone whatever it did.
 	Inject(ctx context.Context, t *Targets) (Injected, error)
 }
+
+// Kind is a fault's family, for reports. A fault of KindNone is the
+// baseline: a run with it has no fault window. Composed faults join their
+// parts' kinds with "+" (network+provider).
+type Kind string
+
+const (
+	KindNone      Kind = "none"
+	KindNetwork   Kind = "network"   // Toxiproxy, on a link
+	KindProvider  Kind = "provider"  // the fake provider, through its control API
+	KindProcess   Kind = "process"   // the SUT's process: kill, freeze
+	KindPartition Kind = "partition" // the SUT's network
+)
 
 // Injected is a fault that is on.
 type Injected interface {
@@ -65,7 +77,7 @@ var None Fault = none{}
 type none struct{}
 
 func (none) Name() string { return "none" }
-func (none) Kind() string { return "none" }
+func (none) Kind() Kind   { return KindNone }
 func (none) Inject(context.Context, *Targets) (Injected, error) {
 	return noneInjected{}, nil
 }
@@ -77,4 +89,7 @@ func (noneInjected) Hits(context.Context, []history.Op) (int64, error) {
 	return 0, nil
 }
 
-var _ Fault = none{}
+var (
+	_ Fault    = none{}
+	_ Injected = noneInjected{}
+)

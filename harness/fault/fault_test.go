@@ -187,7 +187,7 @@ type countingFault struct {
 }
 
 func (f *countingFault) Name() string { return "counting" }
-func (f *countingFault) Kind() string { return "test" }
+func (f *countingFault) Kind() Kind   { return "test" }
 
 // Inject and Recover honour their context, as real faults do: a toggle
 // cut short by a cancelled context would leave the fault on.
@@ -277,7 +277,7 @@ func TestProcessFaultNeedsAProcess(t *testing.T) {
 type failingFault struct{}
 
 func (failingFault) Name() string { return "failing" }
-func (failingFault) Kind() string { return "test" }
+func (failingFault) Kind() Kind   { return "test" }
 func (failingFault) Inject(context.Context, *Targets) (Injected, error) {
 	return nil, errors.New("refused")
 }

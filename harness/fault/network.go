@@ -40,6 +40,12 @@ type Outage struct {
 	Link      LinkName
 }
 
+var (
+	_ Fault     = Outage{}
+	_ Describer = Outage{}
+	_ Injected  = (*outage)(nil)
+)
+
 // ProviderDown refuses every connection from the SUT to the provider.
 var ProviderDown Fault = Outage{FaultName: "provider-outage", Link: ProviderLink}
 
@@ -47,7 +53,7 @@ var ProviderDown Fault = Outage{FaultName: "provider-outage", Link: ProviderLink
 var WebhooksDown Fault = Outage{FaultName: "webhook-link-down", Link: WebhookLink}
 
 func (o Outage) Name() string { return o.FaultName }
-func (o Outage) Kind() string { return "network" }
+func (o Outage) Kind() Kind   { return KindNetwork }
 func (o Outage) Params() map[string]string {
 	return map[string]string{"link": string(o.Link), "effect": "connection refused"}
 }
@@ -133,8 +139,14 @@ type ToxicFault struct {
 	Toxic     proxy.Toxic
 }
 
+var (
+	_ Fault     = ToxicFault{}
+	_ Describer = ToxicFault{}
+	_ Injected  = (*toxicOn)(nil)
+)
+
 func (f ToxicFault) Name() string { return f.FaultName }
-func (f ToxicFault) Kind() string { return "network" }
+func (f ToxicFault) Kind() Kind   { return KindNetwork }
 func (f ToxicFault) Params() map[string]string {
 	p := map[string]string{"link": string(f.Link), "toxic": f.Toxic.Type, "stream": string(f.Toxic.Stream)}
 	for k, v := range f.Toxic.Attributes {

@@ -18,8 +18,14 @@ var Partition Fault = partition{}
 
 type partition struct{}
 
+var (
+	_ Fault     = partition{}
+	_ Describer = partition{}
+	_ Injected  = partitioned{}
+)
+
 func (partition) Name() string { return "sut-partition" }
-func (partition) Kind() string { return "partition" }
+func (partition) Kind() Kind   { return KindPartition }
 func (partition) Params() map[string]string {
 	return map[string]string{"effect": "SUT disconnected from its network"}
 }

@@ -19,6 +19,12 @@ type ProcessFault struct {
 	Freeze bool
 }
 
+var (
+	_ Fault     = ProcessFault{}
+	_ Describer = ProcessFault{}
+	_ Injected  = (*processOn)(nil)
+)
+
 // Crash kills the SUT with SIGKILL and restarts it when the fault recovers.
 var Crash Fault = ProcessFault{FaultName: "sut-crash"}
 
@@ -26,7 +32,7 @@ var Crash Fault = ProcessFault{FaultName: "sut-crash"}
 var Freeze Fault = ProcessFault{FaultName: "sut-freeze", Freeze: true}
 
 func (f ProcessFault) Name() string { return f.FaultName }
-func (f ProcessFault) Kind() string { return "process" }
+func (f ProcessFault) Kind() Kind   { return KindProcess }
 func (f ProcessFault) Params() map[string]string {
 	if f.Freeze {
 		return map[string]string{"signal": "SIGSTOP", "recover": "SIGCONT"}

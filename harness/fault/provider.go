@@ -16,8 +16,14 @@ type ProviderFault struct {
 	Fault     fakeprovider.Fault
 }
 
+var (
+	_ Fault     = ProviderFault{}
+	_ Describer = ProviderFault{}
+	_ Injected  = (*providerOn)(nil)
+)
+
 func (f ProviderFault) Name() string { return f.FaultName }
-func (f ProviderFault) Kind() string { return "provider" }
+func (f ProviderFault) Kind() Kind   { return KindProvider }
 func (f ProviderFault) Params() map[string]string {
 	p := map[string]string{"kind": string(f.Fault.Kind)}
 	if f.Fault.Endpoint != "" {

@@ -22,11 +22,17 @@ type Schedule struct {
 	Seed    uint64
 }
 
+var (
+	_ Fault     = Schedule{}
+	_ Describer = Schedule{}
+	_ Injected  = (*scheduled)(nil)
+)
+
 func (s Schedule) Name() string {
 	return fmt.Sprintf("%s(on %s/off %s)", s.Fault.Name(), s.On, s.Off)
 }
 
-func (s Schedule) Kind() string { return s.Fault.Kind() }
+func (s Schedule) Kind() Kind { return s.Fault.Kind() }
 
 func (s Schedule) Params() map[string]string {
 	p := map[string]string{"on": s.On.String(), "off": s.Off.String()}

@@ -20,8 +20,13 @@ type Then struct {
 	Second Fault
 }
 
+var (
+	_ Fault     = Then{}
+	_ Describer = Then{}
+)
+
 func (t Then) Name() string { return fmt.Sprintf("%s-then-%s", t.First.Name(), t.Second.Name()) }
-func (t Then) Kind() string { return t.First.Kind() + "+" + t.Second.Kind() }
+func (t Then) Kind() Kind   { return t.First.Kind() + "+" + t.Second.Kind() }
 
 func (t Then) Params() map[string]string {
 	p := map[string]string{"first": t.First.Name(), "after": t.After.String(), "second": t.Second.Name()}

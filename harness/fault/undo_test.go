@@ -19,7 +19,7 @@ func hang(ctx context.Context) error {
 type hungFault struct{}
 
 func (hungFault) Name() string { return "hung" }
-func (hungFault) Kind() string { return "test" }
+func (hungFault) Kind() Kind   { return "test" }
 func (hungFault) Inject(context.Context, *Targets) (Injected, error) {
 	return hungOn{}, nil
 }
