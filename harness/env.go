@@ -132,13 +132,13 @@ func (e *Env) SUT() *sut.Instance { return e.sut }
 // Provider is the provider's control surface.
 func (e *Env) Provider() ProviderControl { return e.stack.Provider() }
 
-// Mode is the stack's mode: embedded, remote, containers.
-func (e *Env) Mode() string { return e.stack.Mode() }
+// Mode is the stack's mode.
+func (e *Env) Mode() Mode { return e.stack.Mode() }
 
 // Close stops everything New started, in reverse order.
 func (e *Env) Close() error {
 	var errs []error
-	if e.endpoint != "" && e.stack.Mode() == "remote" {
+	if e.endpoint != "" && e.stack.Mode() == ModeRemote {
 		// A shared provider outlives us: take our endpoint away. Others
 		// die with their stack.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

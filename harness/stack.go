@@ -19,8 +19,8 @@ import (
 // in process (Embedded, the default), against servers that run already
 // (Remote), or in containers (package harness/containers).
 type Stack interface {
-	// Mode names the stack in reports: embedded, remote, containers.
-	Mode() string
+	// Mode names the stack in reports.
+	Mode() Mode
 	// Provider is the provider's control surface, as the harness reaches it.
 	Provider() ProviderControl
 	// ProviderUpstream is the provider's host:port as the Toxiproxy server
@@ -35,6 +35,21 @@ type Stack interface {
 	// Close stops what the stack started.
 	Close() error
 }
+
+// Mode is where a stack runs the provider and Toxiproxy. The same scenario
+// runs unchanged in every mode; a fault a mode cannot play is skipped with
+// the reason.
+type Mode string
+
+const (
+	// ModeEmbedded runs both in this process.
+	ModeEmbedded Mode = "embedded"
+	// ModeRemote uses servers that run already (staging), shared with
+	// other runs.
+	ModeRemote Mode = "remote"
+	// ModeContainers runs them in Docker containers (harness/containers).
+	ModeContainers Mode = "containers"
+)
 
 // ProviderControl is what the harness needs of the fake provider.
 type ProviderControl interface {
@@ -77,7 +92,7 @@ type embedded struct {
 	proxy    *proxy.Server
 }
 
-func (s *embedded) Mode() string              { return "embedded" }
+func (s *embedded) Mode() Mode                { return ModeEmbedded }
 func (s *embedded) Provider() ProviderControl { return s.provider }
 func (s *embedded) ProviderUpstream() string  { return s.addr }
 func (s *embedded) Proxy() *proxy.Server      { return s.proxy }
@@ -116,7 +131,7 @@ type remote struct {
 	proxy    *proxy.Server
 }
 
-func (s *remote) Mode() string              { return "remote" }
+func (s *remote) Mode() Mode                { return ModeRemote }
 func (s *remote) Provider() ProviderControl { return s.control }
 func (s *remote) ProviderUpstream() string  { return s.upstream }
 func (s *remote) Proxy() *proxy.Server      { return s.proxy }

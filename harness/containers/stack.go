@@ -67,7 +67,7 @@ type netRef struct{ ID, Name string }
 
 var _ harness.Stack = (*stack)(nil)
 
-func (s *stack) Mode() string                      { return "containers" }
+func (s *stack) Mode() harness.Mode                { return harness.ModeContainers }
 func (s *stack) Provider() harness.ProviderControl { return s.control }
 func (s *stack) ProviderUpstream() string          { return ProviderAlias + ":" + strconv.Itoa(ProviderPort) }
 func (s *stack) Proxy() *proxy.Server              { return s.proxy }
