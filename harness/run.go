@@ -25,6 +25,9 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	if err := s.validate(); err != nil {
 		return Result{}, err
 	}
+	if err := fault.Available(s.Fault, e.Targets()); err != nil {
+		return Result{}, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
 	rec := history.NewRecorder()
 	res := Result{
 		Scenario: s.Name, Seed: e.o.seed, Mode: string(e.stack.Mode()), Target: e.o.launcher.Name(),

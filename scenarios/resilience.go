@@ -47,6 +47,9 @@ func run(ctx SpecContext, cfg Config, s harness.Scenario) harness.Result {
 		return env.Close()
 	})
 	Expect(err).NotTo(HaveOccurred(), "wire the environment")
+	if err := fault.Available(s.Fault, env.Targets()); err != nil {
+		Skip(fmt.Sprintf("%s mode cannot play this scenario: %v", env.Mode(), err))
+	}
 
 	By(fmt.Sprintf("running %s: %s under %s traffic", s.Name, faultName(s), s.Traffic.Name))
 	res, err := env.Run(ctx, s)

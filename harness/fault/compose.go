@@ -15,6 +15,7 @@ type Together []Fault
 
 var (
 	_ Fault    = Together(nil)
+	_ Needer   = Together(nil)
 	_ Injected = togetherOn(nil)
 )
 
@@ -38,6 +39,9 @@ func (a Together) Kind() Kind {
 	}
 	return Kind(strings.Join(out, "+"))
 }
+
+// Needs is what the parts need.
+func (a Together) Needs() []Need { return needsOf(a...) }
 
 func (a Together) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	on := make(togetherOn, 0, len(a))

@@ -23,6 +23,7 @@ type crashAfterCharge struct{ wait time.Duration }
 var (
 	_ Fault     = crashAfterCharge{}
 	_ Describer = crashAfterCharge{}
+	_ Needer    = crashAfterCharge{}
 	_ Injected  = (*crashed)(nil)
 )
 
@@ -32,12 +33,11 @@ func (crashAfterCharge) Params() map[string]string {
 	return map[string]string{"when": "after the provider charged, before the SUT recorded", "signal": "SIGKILL", "recover": "restart"}
 }
 
+func (crashAfterCharge) Needs() []Need { return []Need{NeedProcess, NeedProvider} }
+
 func (c crashAfterCharge) Inject(ctx context.Context, t *Targets) (Injected, error) {
-	if t.Process == nil {
-		return nil, fmt.Errorf("inject crash-after-charge: %w", ErrUnsupported)
-	}
-	if t.Provider == nil {
-		return nil, errors.New("inject crash-after-charge: no provider control")
+	if err := Available(c, t); err != nil {
+		return nil, fmt.Errorf("inject crash-after-charge: %w", err)
 	}
 	hold := ProviderFault{FaultName: "hold-answer", Fault: fp.Fault{Kind: fp.FaultCommitThenFail, Endpoint: CreatePayment, Mode: fp.ModeHang}}
 	held, err := hold.Inject(ctx, t)

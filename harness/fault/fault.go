@@ -14,7 +14,9 @@ import (
 )
 
 // Fault is one misbehaviour. Values are immutable and safe to reuse:
-// Inject returns the handle that undoes it.
+// Inject returns the handle that undoes it. A fault that needs something
+// of its environment (a process to kill, a network to cut) says so as a
+// Needer, so that a run asks Available before it starts anything.
 type Fault interface {
 	Name() string
 	Kind() Kind

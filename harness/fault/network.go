@@ -43,6 +43,7 @@ type Outage struct {
 var (
 	_ Fault     = Outage{}
 	_ Describer = Outage{}
+	_ Needer    = Outage{}
 	_ Injected  = (*outage)(nil)
 )
 
@@ -57,6 +58,8 @@ func (o Outage) Kind() Kind   { return KindNetwork }
 func (o Outage) Params() map[string]string {
 	return map[string]string{"link": string(o.Link), "effect": "connection refused"}
 }
+
+func (o Outage) Needs() []Need { return linkNeeds(o.Link) }
 
 func (o Outage) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	l, err := t.link(o.Link)
@@ -142,6 +145,7 @@ type ToxicFault struct {
 var (
 	_ Fault     = ToxicFault{}
 	_ Describer = ToxicFault{}
+	_ Needer    = ToxicFault{}
 	_ Injected  = (*toxicOn)(nil)
 )
 
@@ -154,6 +158,8 @@ func (f ToxicFault) Params() map[string]string {
 	}
 	return p
 }
+
+func (f ToxicFault) Needs() []Need { return linkNeeds(f.Link) }
 
 func (f ToxicFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	l, err := t.link(f.Link)

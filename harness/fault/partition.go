@@ -21,6 +21,7 @@ type partition struct{}
 var (
 	_ Fault     = partition{}
 	_ Describer = partition{}
+	_ Needer    = partition{}
 	_ Injected  = partitioned{}
 )
 
@@ -30,9 +31,11 @@ func (partition) Params() map[string]string {
 	return map[string]string{"effect": "SUT disconnected from its network"}
 }
 
-func (partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
-	if t.Network == nil {
-		return nil, fmt.Errorf("inject sut-partition: %w", ErrUnsupported)
+func (partition) Needs() []Need { return []Need{NeedNetwork} }
+
+func (p partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
+	if err := Available(p, t); err != nil {
+		return nil, fmt.Errorf("inject sut-partition: %w", err)
 	}
 	if err := t.Network.Disconnect(ctx); err != nil {
 		return nil, errors.Join(err, undo(ctx, t.Network.Reconnect))

@@ -22,6 +22,7 @@ type ProcessFault struct {
 var (
 	_ Fault     = ProcessFault{}
 	_ Describer = ProcessFault{}
+	_ Needer    = ProcessFault{}
 	_ Injected  = (*processOn)(nil)
 )
 
@@ -40,9 +41,11 @@ func (f ProcessFault) Params() map[string]string {
 	return map[string]string{"signal": "SIGKILL", "recover": "restart"}
 }
 
+func (ProcessFault) Needs() []Need { return []Need{NeedProcess} }
+
 func (f ProcessFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
-	if t.Process == nil {
-		return nil, fmt.Errorf("inject %s: %w", f.FaultName, ErrUnsupported)
+	if err := Available(f, t); err != nil {
+		return nil, fmt.Errorf("inject %s: %w", f.FaultName, err)
 	}
 	if f.Freeze {
 		if err := t.Process.Freeze(ctx); err != nil {
@@ -74,8 +77,3 @@ func (o *processOn) Recover(ctx context.Context) error {
 func (o *processOn) Hits(_ context.Context, during []history.Op) (int64, error) {
 	return max(int64(len(during)), 1), nil
 }
-
-// ErrUnsupported says that this environment cannot play a fault (e.g. a
-// crash when the SUT is not a process the harness runs). A scenario skips
-// with the reason instead of passing silently.
-var ErrUnsupported = errors.New("not supported in this environment")

@@ -19,6 +19,7 @@ type ProviderFault struct {
 var (
 	_ Fault     = ProviderFault{}
 	_ Describer = ProviderFault{}
+	_ Needer    = ProviderFault{}
 	_ Injected  = (*providerOn)(nil)
 )
 
@@ -46,6 +47,8 @@ func (f ProviderFault) Params() map[string]string {
 	}
 	return p
 }
+
+func (ProviderFault) Needs() []Need { return []Need{NeedProvider} }
 
 func (f ProviderFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if t.Provider == nil {

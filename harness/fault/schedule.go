@@ -25,6 +25,7 @@ type Schedule struct {
 var (
 	_ Fault     = Schedule{}
 	_ Describer = Schedule{}
+	_ Needer    = Schedule{}
 	_ Injected  = (*scheduled)(nil)
 )
 
@@ -46,6 +47,9 @@ func (s Schedule) Params() map[string]string {
 	}
 	return p
 }
+
+// Needs is what the scheduled fault needs.
+func (s Schedule) Needs() []Need { return needsOf(s.Fault) }
 
 func (s Schedule) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if s.On <= 0 || s.Off <= 0 {

@@ -23,6 +23,7 @@ type Then struct {
 var (
 	_ Fault     = Then{}
 	_ Describer = Then{}
+	_ Needer    = Then{}
 )
 
 func (t Then) Name() string { return fmt.Sprintf("%s-then-%s", t.First.Name(), t.Second.Name()) }
@@ -32,6 +33,9 @@ func (t Then) Params() map[string]string {
 	p := map[string]string{"first": t.First.Name(), "after": t.After.String(), "second": t.Second.Name()}
 	return p
 }
+
+// Needs is what both faults need.
+func (t Then) Needs() []Need { return needsOf(t.First, t.Second) }
 
 func (t Then) Inject(ctx context.Context, tg *Targets) (Injected, error) {
 	first, err := t.First.Inject(ctx, tg)
