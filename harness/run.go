@@ -22,150 +22,174 @@ import (
 // Result's verdicts.
 func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	s = s.withDefaults()
-	if err := s.validate(); err != nil {
+	if err := e.ready(s); err != nil {
 		return Result{}, err
 	}
-	if err := fault.Available(s.Fault, e.Targets()); err != nil {
-		return Result{}, fmt.Errorf("scenario %s: %w", s.Name, err)
-	}
 	rec := history.NewRecorder()
-	res := Result{
-		Scenario: s.Name, Seed: e.o.seed, Mode: string(e.stack.Mode()), Target: e.o.launcher.Name(),
-		Traffic: s.Traffic.Name, Started: rec.Start(),
-	}
-	log := e.o.log.With("scenario", s.Name)
+	run := history.Run{Meta: e.meta(s, rec.Start())}
+	res := header(run.Meta)
 
-	// Warm up: traffic starts and runs beside everything that follows.
+	stop, reqsBefore, err := e.warmUp(ctx, s, rec)
+	if err != nil {
+		return res, err
+	}
+	defer stop()
+	played, err := e.play(ctx, s, rec)
+	res.Faults, res.Window = []FaultReport{played}, window(&run.Meta, played)
+	if err != nil {
+		return res, errors.Join(err, stop())
+	}
+	reqsAfter, err := e.coolDown(ctx, s, stop)
+	if err != nil {
+		return res, err
+	}
+	if err := e.settleAndReconcile(ctx, s, rec, &run); err != nil {
+		return res, err
+	}
+	res = e.check(s, run, res.Faults, reqsAfter == reqsBefore)
+	return res, e.save(&res, run)
+}
+
+// ready refuses a scenario that cannot run here before anything starts: a
+// malformed one, or one whose fault this environment cannot play (with
+// what it lacks, as fault.ErrUnsupported).
+func (e *Env) ready(s Scenario) error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	if err := fault.Available(s.Fault, e.Targets()); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// meta is the saved run's header as far as it is known before the run;
+// the pipeline adds the fault window and the settle deadline.
+func (e *Env) meta(s Scenario, started time.Time) history.Meta {
+	return history.Meta{
+		Scenario: s.Name, Seed: e.o.seed, Started: started, Mode: string(e.stack.Mode()), Target: e.o.launcher.Name(),
+		Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
+		FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
+	}
+}
+
+// header is a Result as far as the saved run's header says.
+func header(m history.Meta) Result {
+	return Result{
+		Scenario: m.Scenario, Seed: m.Seed, Mode: m.Mode, Target: m.Target, Traffic: m.Traffic, Started: m.Started,
+		Window: check.Window{FaultStart: m.FaultStart, FaultEnd: m.FaultEnd, SettleEnd: m.SettleEnd},
+	}
+}
+
+// warmUp starts the traffic, which runs beside everything that follows
+// until stop, and lets it run for the warm-up. It returns how many
+// requests the provider had received when the traffic started. On error
+// it has stopped the traffic.
+func (e *Env) warmUp(ctx context.Context, s Scenario, rec *history.Recorder) (stop func() error, reqs int64, err error) {
 	e.phase(s.Name, "warm up")
-	trafficCtx, stopTraffic := context.WithCancel(ctx)
-	defer stopTraffic()
-	runner := &traffic.Runner{
+	stop = traffic.Start(ctx, &traffic.Runner{
 		Driver: e.sut.Driver, Recorder: rec, Customers: e.sut.Customers,
 		Rand: rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name))), Prefix: fmt.Sprintf("%s-%d-", s.Name, time.Now().UnixNano()),
+	}, s.Traffic)
+	if reqs, err = e.providerRequests(ctx); err == nil {
+		err = sleep(ctx, s.Warmup)
 	}
-	trafficDone := make(chan error, 1)
-	go func() { _, err := runner.Run(trafficCtx, s.Traffic); trafficDone <- err }()
-	stop := func() error {
-		stopTraffic()
-		return <-trafficDone
-	}
-	reqsBefore, err := e.providerRequests(ctx)
 	if err != nil {
-		return res, errors.Join(err, stop())
+		return nil, 0, errors.Join(err, stop())
 	}
-	if err := sleep(ctx, s.Warmup); err != nil {
-		return res, errors.Join(err, stop())
-	}
+	return stop, reqs, nil
+}
 
-	// Inject, hold, recover. Recovery runs exactly once whatever happens
-	// (an error, a panic, a cancelled run), with a context of its own.
-	log.Info("inject", "fault", s.Fault.Name())
-	e.phase(s.Name, "inject")
-	res.Window.FaultStart = rec.Now()
-	on, err := s.Fault.Inject(ctx, e.Targets())
-	if err != nil {
-		return res, errors.Join(fmt.Errorf("inject %s: %w", s.Fault.Name(), err), stop())
-	}
-	recovered := false
-	recoverOnce := func() error {
-		if recovered {
-			return nil
-		}
-		recovered = true
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		return on.Recover(rctx)
-	}
-	defer func() { _ = recoverOnce() }()
-	e.phase(s.Name, "hold")
-	holdEnd := time.Now().Add(s.Hold)
-	var attackErr error
+// play injects the scenario's fault, holds it (sending the attacks, if
+// any) and recovers it, whatever happens.
+func (e *Env) play(ctx context.Context, s Scenario, rec *history.Recorder) (FaultReport, error) {
+	log := e.o.log.With("scenario", s.Name, "fault", s.Fault.Name())
+	log.Info("inject")
+	h := fault.Hold{For: s.Hold, Recorder: rec, Phase: func(p string) { e.phase(s.Name, p) }}
 	if s.Attacks != nil {
-		attackErr = e.attack(ctx, rec, s, rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name+"/attacks"))))
+		h.While = func(ctx context.Context) error {
+			return e.attack(ctx, rec, s, rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name+"/attacks"))))
+		}
 	}
-	holdErr := errors.Join(attackErr, sleep(ctx, time.Until(holdEnd)))
-	// The evidence counts requests still in flight: a fault that makes
-	// every request hang has caught them all.
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	during := append(opsSince(rec.Ops(), res.Window.FaultStart), opsSince(rec.InFlight(), res.Window.FaultStart)...)
-	hits, hitsErr := on.Hits(hctx, during)
-	cancel()
-	e.phase(s.Name, "recover")
-	recErr := recoverOnce()
-	noFault := s.Fault.Kind() == fault.KindNone
-	res.Window.FaultEnd = rec.Now()
-	if noFault {
-		res.Window.FaultEnd = res.Window.FaultStart // no fault, no window: every op is "before"
+	r, err := fault.Play(ctx, s.Fault, e.Targets(), h)
+	log.Info("recovered", "hits", r.Hits)
+	f := FaultReport{Name: s.Fault.Name(), Kind: string(s.Fault.Kind()), Start: r.Start, End: r.End, Hits: r.Hits}
+	if d, ok := s.Fault.(fault.Describer); ok {
+		f.Params = d.Params()
 	}
-	log.Info("recovered", "fault", s.Fault.Name(), "hits", hits)
-	res.Faults = []FaultReport{report(s.Fault, res.Window, hits)}
-	if err := errors.Join(holdErr, hitsErr, recErr); err != nil {
-		return res, errors.Join(fmt.Errorf("fault %s: %w", s.Fault.Name(), err), stop())
-	}
+	return f, err
+}
 
-	// Cool down: traffic goes on after recovery, then stops.
+// window puts the fault's window in the run's header and returns it. With
+// no window there is no outage to fail fast in.
+func window(m *history.Meta, f FaultReport) check.Window {
+	m.FaultStart, m.FaultEnd = f.Start, f.End
+	if m.FaultEnd <= m.FaultStart {
+		m.FailFastBudget = 0
+	}
+	return header(*m).Window
+}
+
+// coolDown lets the traffic go on after recovery, then stops it. It
+// returns how many requests the provider had received by then.
+func (e *Env) coolDown(ctx context.Context, s Scenario, stop func() error) (int64, error) {
 	e.phase(s.Name, "cool down")
-	cooldownErr := sleep(ctx, s.Cooldown)
-	if err := errors.Join(cooldownErr, stop()); err != nil {
-		return res, err
+	if err := errors.Join(sleep(ctx, s.Cooldown), stop()); err != nil {
+		return 0, err
 	}
-	reqsAfter, err := e.providerRequests(ctx)
-	if err != nil {
-		return res, err
-	}
+	return e.providerRequests(ctx)
+}
 
-	// Settle: the SUT resolves what is pending, by itself or when asked.
+// settleAndReconcile lets the SUT resolve what is pending, by itself or
+// when asked, then puts the two views in the run: what the SUT says
+// (orders) and what the provider did (ledger), over the history.
+func (e *Env) settleAndReconcile(ctx context.Context, s Scenario, rec *history.Recorder, run *history.Run) error {
 	e.phase(s.Name, "settle")
 	orders, err := e.settle(ctx, rec, s.Settle)
 	if err != nil {
-		return res, err
+		return err
 	}
-	res.Window.SettleEnd = rec.Now()
-
-	// Reconcile the two views: what the SUT says, what the provider did.
-	ledger, err := e.stack.Provider().Ledger(ctx)
-	if err != nil {
-		return res, fmt.Errorf("read the provider's ledger: %w", err)
+	run.Meta.SettleEnd = rec.Now()
+	if run.Ledger, err = e.stack.Provider().Ledger(ctx); err != nil {
+		return fmt.Errorf("read the provider's ledger: %w", err)
 	}
-	ops := rec.Ops()
-	history.TagPhases(ops, res.Window.FaultStart, res.Window.FaultEnd)
+	run.Orders, run.Ops = orders, rec.Ops()
+	history.TagPhases(run.Ops, run.Meta.FaultStart, run.Meta.FaultEnd)
+	return nil
+}
 
-	// Check.
+// check proves the invariants over the run and sums it up as a Result.
+func (e *Env) check(s Scenario, run history.Run, faults []FaultReport, providerIdle bool) Result {
 	e.phase(s.Name, "check")
-	saved := history.Run{
-		Meta: history.Meta{
-			Scenario: s.Name, Seed: e.o.seed, Started: res.Started, Mode: string(e.stack.Mode()), Target: res.Target,
-			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
-			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
-			FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
-		},
-		Ops: ops, Orders: orders, Ledger: ledger,
-	}
-	if noFault {
-		saved.Meta.FailFastBudget = 0 // no outage to fail fast in
-	}
 	texts := map[string]string{}
 	if e.sut.Logs != nil {
 		texts["sut logs"] = e.sut.Logs()
 	}
-	res.Verdicts = Check(saved, texts, s.Invariants...)
+	res := header(run.Meta)
+	res.Faults = faults
+	res.Verdicts = Check(run, texts, s.Invariants...)
 	for _, v := range res.Verdicts {
 		res.MoneyAtRisk += v.MoneyAtRisk
 	}
-	res.Phases = phaseStats(ops)
-	res.RecoveryTime = recoveryTime(ops, res.Window.FaultEnd)
-	res.Timeline = timeline(ops)
-	res.Inconclusive = inconclusive(s, ops, res.Faults, reqsAfter == reqsBefore)
+	res.Phases = phaseStats(run.Ops)
+	res.RecoveryTime = recoveryTime(run.Ops, run.Meta.FaultEnd)
+	res.Timeline = timeline(run.Ops)
+	res.Inconclusive = inconclusive(s, run.Ops, faults, providerIdle)
 	res.Duration = time.Since(res.Started)
+	return res
+}
 
-	// Save, so the run can be re-checked offline.
-	if e.o.outDir != "" {
-		res.Dir = filepath.Join(e.o.outDir, runDirName(s.Name, e.o.seed))
-		if err := history.Save(res.Dir, saved); err != nil {
-			return res, fmt.Errorf("save run: %w", err)
-		}
+// save writes the run under the output directory, if any, so that it can
+// be re-checked offline, and says where in res.Dir.
+func (e *Env) save(res *Result, run history.Run) error {
+	if e.o.outDir == "" {
+		return nil
 	}
-	return res, nil
+	res.Dir = filepath.Join(e.o.outDir, runDirName(run.Meta.Scenario, run.Meta.Seed))
+	if err := history.Save(res.Dir, run); err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	return nil
 }
 
 // phase tells the phase hook, if any, where a scenario is.
@@ -331,24 +355,6 @@ func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerId
 		}
 	}
 	return ""
-}
-
-func report(f fault.Fault, w check.Window, hits int64) FaultReport {
-	r := FaultReport{Name: f.Name(), Kind: string(f.Kind()), Start: w.FaultStart, End: w.FaultEnd, Hits: hits}
-	if d, ok := f.(fault.Describer); ok {
-		r.Params = d.Params()
-	}
-	return r
-}
-
-func opsSince(ops []history.Op, t time.Duration) []history.Op {
-	var out []history.Op
-	for _, op := range ops {
-		if op.Call >= t {
-			out = append(out, op)
-		}
-	}
-	return out
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
