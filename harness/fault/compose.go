@@ -48,7 +48,7 @@ func (a Together) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	for _, f := range a {
 		i, err := f.Inject(ctx, t)
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("inject %s: %w", f.Name(), err), undo(ctx, on.Recover))
+			return nil, errors.Join(fmt.Errorf("inject %s: %w", f.Name(), err), Undo(ctx, on.Recover))
 		}
 		on = append(on, i)
 	}

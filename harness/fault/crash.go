@@ -45,7 +45,7 @@ func (c crashAfterCharge) Inject(ctx context.Context, t *Targets) (Injected, err
 		return nil, err
 	}
 	fail := func(err error) (Injected, error) {
-		return nil, errors.Join(err, undo(ctx, held.Recover))
+		return nil, errors.Join(err, Undo(ctx, held.Recover))
 	}
 	// Wait, bounded, until a checkout has been charged and is held.
 	deadline := time.Now().Add(c.wait)

@@ -71,7 +71,7 @@ func (o Outage) Inject(ctx context.Context, t *Targets) (Injected, error) {
 		return nil, err
 	}
 	if err := l.Disable(ctx); err != nil {
-		return nil, errors.Join(err, undo(ctx, l.Enable))
+		return nil, errors.Join(err, Undo(ctx, l.Enable))
 	}
 	return &outage{link: l, ev: ev}, nil
 }
@@ -171,7 +171,7 @@ func (f ToxicFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
 		return nil, err
 	}
 	if err := l.AddToxic(ctx, f.Toxic); err != nil {
-		return nil, errors.Join(err, undo(ctx, func(ctx context.Context) error { return l.RemoveToxic(ctx, f.Toxic.Name) }))
+		return nil, errors.Join(err, Undo(ctx, func(ctx context.Context) error { return l.RemoveToxic(ctx, f.Toxic.Name) }))
 	}
 	return &toxicOn{link: l, name: f.Toxic.Name, ev: ev}, nil
 }

@@ -38,7 +38,7 @@ func (p partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
 		return nil, fmt.Errorf("inject sut-partition: %w", err)
 	}
 	if err := t.Network.Disconnect(ctx); err != nil {
-		return nil, errors.Join(err, undo(ctx, t.Network.Reconnect))
+		return nil, errors.Join(err, Undo(ctx, t.Network.Reconnect))
 	}
 	return partitioned{t.Network}, nil
 }

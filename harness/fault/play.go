@@ -56,7 +56,7 @@ func Play(ctx context.Context, f Fault, t *Targets, h Hold) (Report, error) {
 	recovered := false
 	defer func() {
 		if !recovered { // the hold panicked
-			_ = undo(ctx, on.Recover)
+			_ = Undo(ctx, on.Recover)
 		}
 	}()
 

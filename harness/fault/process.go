@@ -49,7 +49,7 @@ func (f ProcessFault) Inject(ctx context.Context, t *Targets) (Injected, error) 
 	}
 	if f.Freeze {
 		if err := t.Process.Freeze(ctx); err != nil {
-			return nil, errors.Join(err, undo(ctx, t.Process.Thaw))
+			return nil, errors.Join(err, Undo(ctx, t.Process.Thaw))
 		}
 		return &processOn{p: t.Process, freeze: true}, nil
 	}

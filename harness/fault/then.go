@@ -43,7 +43,7 @@ func (t Then) Inject(ctx context.Context, tg *Targets) (Injected, error) {
 		return nil, err
 	}
 	fail := func(err error) (Injected, error) {
-		return nil, errors.Join(err, undo(ctx, first.Recover))
+		return nil, errors.Join(err, Undo(ctx, first.Recover))
 	}
 	select {
 	case <-ctx.Done():

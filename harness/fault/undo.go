@@ -18,8 +18,11 @@ func undoContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 }
 
-// undo runs f, an undo step, with an undo context of its own.
-func undo(ctx context.Context, f func(context.Context) error) error {
+// Undo runs f, a step that undoes part of a fault, with a context of its
+// own: one that outlives ctx's cancellation and ends after a bound. Every
+// undo of a half-done inject goes through it, in this package and in a
+// new kind of fault written elsewhere.
+func Undo(ctx context.Context, f func(context.Context) error) error {
 	uctx, cancel := undoContext(ctx)
 	defer cancel()
 	return f(uctx)
