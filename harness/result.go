@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/paychaos/paychaos/harness/check"
+	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
 )
 
@@ -42,18 +43,9 @@ type Result struct {
 	Reproduce string `json:"reproduce,omitempty"`
 }
 
-// FaultReport says what a fault was, when it was on, and whether it acted.
-type FaultReport struct {
-	Name   string            `json:"name"`
-	Kind   string            `json:"kind"`
-	Params map[string]string `json:"params,omitempty"`
-	Start  time.Duration     `json:"start"`
-	End    time.Duration     `json:"end"`
-	Hits   int64             `json:"hits"`
-}
-
-// Fired reports whether the fault acted at least once.
-func (f FaultReport) Fired() bool { return f.Hits > 0 }
+// FaultReport says what a fault was, when it was on, and whether it
+// acted: what fault.Play reports.
+type FaultReport = fault.Report
 
 // PhaseStats are the figures of one phase (before, during, after the fault).
 type PhaseStats struct {

@@ -113,11 +113,7 @@ func (e *Env) play(ctx context.Context, s Scenario, rec *history.Recorder) (Faul
 	}
 	r, err := fault.Play(ctx, s.Fault, e.Targets(), h)
 	log.Info("recovered", "hits", r.Hits)
-	f := FaultReport{Name: s.Fault.Name(), Kind: string(s.Fault.Kind()), Start: r.Start, End: r.End, Hits: r.Hits}
-	if d, ok := s.Fault.(fault.Describer); ok {
-		f.Params = d.Params()
-	}
-	return f, err
+	return r, err
 }
 
 // window puts the fault's window in the run's header and returns it. With

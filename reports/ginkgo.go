@@ -295,7 +295,7 @@ func fillFromResult(s *Scenario, res harness.Result) {
 			continue
 		}
 		s.Faults = append(s.Faults, Fault{
-			Name: f.Name, Kind: f.Kind, Params: f.Params,
+			Name: f.Name, Kind: string(f.Kind), Params: f.Params,
 			Start: Duration(f.Start), End: Duration(f.End),
 			Hits: f.Hits, Fired: f.Fired(),
 		})

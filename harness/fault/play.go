@@ -27,12 +27,20 @@ type Hold struct {
 	Phase func(phase string)
 }
 
-// Report is what playing a fault did: its window on the run's clock and
-// how often it acted.
+// Report says what a played fault was, when it was on (on the run's
+// clock), and how often it acted. It is plain data, saved with a run's
+// result.
 type Report struct {
-	Start, End time.Duration
-	Hits       int64
+	Name   string            `json:"name"`
+	Kind   Kind              `json:"kind"`
+	Params map[string]string `json:"params,omitempty"`
+	Start  time.Duration     `json:"start"`
+	End    time.Duration     `json:"end"`
+	Hits   int64             `json:"hits"`
 }
+
+// Fired reports whether the fault acted at least once.
+func (r Report) Fired() bool { return r.Hits > 0 }
 
 // Play is a fault's whole life in a run: inject, hold, take the evidence
 // while it is still on, recover. Recovery runs exactly once whatever
@@ -48,7 +56,10 @@ func Play(ctx context.Context, f Fault, t *Targets, h Hold) (Report, error) {
 		}
 	}
 	phase("inject")
-	r := Report{Start: h.Recorder.Now()}
+	r := Report{Name: f.Name(), Kind: f.Kind(), Start: h.Recorder.Now()}
+	if d, ok := f.(Describer); ok {
+		r.Params = d.Params()
+	}
 	on, err := f.Inject(ctx, t)
 	if err != nil {
 		return r, fmt.Errorf("inject %s: %w", f.Name(), err)

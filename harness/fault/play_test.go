@@ -46,6 +46,9 @@ func TestPlayHoldsTakesTheEvidenceAndRecoversOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.Name != "counting" || r.Kind != "test" || !r.Fired() {
+		t.Fatalf("report %+v", r)
+	}
 	if r.Hits != 2 {
 		t.Fatalf("hits %d; want the finished and the in-flight operation of the window", r.Hits)
 	}
@@ -111,9 +114,12 @@ func TestPlayRecoversWhateverHappens(t *testing.T) {
 }
 
 func TestPlayAFaultThatWillNotInject(t *testing.T) {
-	_, err := Play(context.Background(), failingFault{}, &Targets{}, Hold{Recorder: history.NewRecorder()})
+	r, err := Play(context.Background(), failingFault{}, &Targets{}, Hold{Recorder: history.NewRecorder()})
 	if err == nil || !strings.Contains(err.Error(), "inject failing: refused") {
 		t.Fatalf("error %v", err)
+	}
+	if r.Name != "failing" || r.Fired() {
+		t.Fatalf("report %+v of a fault that never went on", r)
 	}
 }
 
