@@ -20,12 +20,7 @@ var CrashAfterCharge Fault = crashAfterCharge{wait: 5 * time.Second}
 
 type crashAfterCharge struct{ wait time.Duration }
 
-var (
-	_ Fault     = crashAfterCharge{}
-	_ Describer = crashAfterCharge{}
-	_ Needer    = crashAfterCharge{}
-	_ Injected  = (*crashed)(nil)
-)
+var _ describedFault = crashAfterCharge{}
 
 func (crashAfterCharge) Name() string { return "crash-after-charge" }
 func (crashAfterCharge) Kind() Kind   { return KindProcess }
@@ -76,6 +71,8 @@ type crashed struct {
 	held Injected
 	t    *Targets
 }
+
+var _ Injected = (*crashed)(nil)
 
 func (c *crashed) Recover(ctx context.Context) error {
 	return errors.Join(c.held.Recover(ctx), c.t.Process.Start(ctx))

@@ -32,6 +32,14 @@ type Needer interface {
 	Needs() []Need
 }
 
+// describedFault is what a fault of the catalogue is: it reports its
+// parameters and says what it needs.
+type describedFault interface {
+	Fault
+	Describer
+	Needer
+}
+
 // Has reports whether the targets offer n.
 func (t *Targets) Has(n Need) bool {
 	switch n {

@@ -40,12 +40,7 @@ type Outage struct {
 	Link      LinkName
 }
 
-var (
-	_ Fault     = Outage{}
-	_ Describer = Outage{}
-	_ Needer    = Outage{}
-	_ Injected  = (*outage)(nil)
-)
+var _ describedFault = Outage{}
 
 // ProviderDown refuses every connection from the SUT to the provider.
 var ProviderDown Fault = Outage{FaultName: "provider-outage", Link: ProviderLink}
@@ -62,28 +57,42 @@ func (o Outage) Params() map[string]string {
 func (o Outage) Needs() []Need { return linkNeeds(o.Link) }
 
 func (o Outage) Inject(ctx context.Context, t *Targets) (Injected, error) {
-	l, err := t.link(o.Link)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := newLinkEvidence(ctx, t, o.Link)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.Disable(ctx); err != nil {
-		return nil, errors.Join(err, Undo(ctx, l.Enable))
-	}
-	return &outage{link: l, ev: ev}, nil
+	return onLink(ctx, t, o.Link,
+		func(ctx context.Context, l *proxy.Link) error { return l.Disable(ctx) },
+		func(ctx context.Context, l *proxy.Link) error { return l.Enable(ctx) })
 }
 
-type outage struct {
+// onLink does do to the link named n and returns the handle whose
+// recovery is undo; when do fails, undo takes back what it may have half
+// done. What needed the link while the fault was on is its evidence.
+func onLink(ctx context.Context, t *Targets, n LinkName, do, undo func(context.Context, *proxy.Link) error) (Injected, error) {
+	l, err := t.link(n)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := newLinkEvidence(ctx, t, n)
+	if err != nil {
+		return nil, err
+	}
+	on := &linkOn{link: l, ev: ev, undo: undo}
+	if err := do(ctx, l); err != nil {
+		return nil, errors.Join(err, Undo(ctx, on.Recover))
+	}
+	return on, nil
+}
+
+// linkOn is a network fault that is on.
+type linkOn struct {
 	link *proxy.Link
 	ev   linkEvidence
+	undo func(context.Context, *proxy.Link) error
 }
 
-func (o *outage) Recover(ctx context.Context) error { return o.link.Enable(ctx) }
+var _ Injected = (*linkOn)(nil)
 
-func (o *outage) Hits(ctx context.Context, during []history.Op) (int64, error) {
+func (o *linkOn) Recover(ctx context.Context) error { return o.undo(ctx, o.link) }
+
+func (o *linkOn) Hits(ctx context.Context, during []history.Op) (int64, error) {
 	return o.ev.hits(ctx, during)
 }
 
@@ -142,12 +151,7 @@ type ToxicFault struct {
 	Toxic     proxy.Toxic
 }
 
-var (
-	_ Fault     = ToxicFault{}
-	_ Describer = ToxicFault{}
-	_ Needer    = ToxicFault{}
-	_ Injected  = (*toxicOn)(nil)
-)
+var _ describedFault = ToxicFault{}
 
 func (f ToxicFault) Name() string { return f.FaultName }
 func (f ToxicFault) Kind() Kind   { return KindNetwork }
@@ -162,28 +166,7 @@ func (f ToxicFault) Params() map[string]string {
 func (f ToxicFault) Needs() []Need { return linkNeeds(f.Link) }
 
 func (f ToxicFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
-	l, err := t.link(f.Link)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := newLinkEvidence(ctx, t, f.Link)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.AddToxic(ctx, f.Toxic); err != nil {
-		return nil, errors.Join(err, Undo(ctx, func(ctx context.Context) error { return l.RemoveToxic(ctx, f.Toxic.Name) }))
-	}
-	return &toxicOn{link: l, name: f.Toxic.Name, ev: ev}, nil
-}
-
-type toxicOn struct {
-	link *proxy.Link
-	name string
-	ev   linkEvidence
-}
-
-func (t *toxicOn) Recover(ctx context.Context) error { return t.link.RemoveToxic(ctx, t.name) }
-
-func (t *toxicOn) Hits(ctx context.Context, during []history.Op) (int64, error) {
-	return t.ev.hits(ctx, during)
+	return onLink(ctx, t, f.Link,
+		func(ctx context.Context, l *proxy.Link) error { return l.AddToxic(ctx, f.Toxic) },
+		func(ctx context.Context, l *proxy.Link) error { return l.RemoveToxic(ctx, f.Toxic.Name) })
 }

@@ -18,12 +18,7 @@ var Partition Fault = partition{}
 
 type partition struct{}
 
-var (
-	_ Fault     = partition{}
-	_ Describer = partition{}
-	_ Needer    = partition{}
-	_ Injected  = partitioned{}
-)
+var _ describedFault = partition{}
 
 func (partition) Name() string { return "sut-partition" }
 func (partition) Kind() Kind   { return KindPartition }
@@ -44,6 +39,8 @@ func (p partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
 }
 
 type partitioned struct{ n sut.Partitioner }
+
+var _ Injected = partitioned{}
 
 func (p partitioned) Recover(ctx context.Context) error { return p.n.Reconnect(ctx) }
 

@@ -19,12 +19,7 @@ type ProcessFault struct {
 	Freeze bool
 }
 
-var (
-	_ Fault     = ProcessFault{}
-	_ Describer = ProcessFault{}
-	_ Needer    = ProcessFault{}
-	_ Injected  = (*processOn)(nil)
-)
+var _ describedFault = ProcessFault{}
 
 // Crash kills the SUT with SIGKILL and restarts it when the fault recovers.
 var Crash Fault = ProcessFault{FaultName: "sut-crash"}
@@ -63,6 +58,8 @@ type processOn struct {
 	p      sut.Process
 	freeze bool
 }
+
+var _ Injected = (*processOn)(nil)
 
 func (o *processOn) Recover(ctx context.Context) error {
 	if o.freeze {

@@ -16,12 +16,7 @@ type ProviderFault struct {
 	Fault     fakeprovider.Fault
 }
 
-var (
-	_ Fault     = ProviderFault{}
-	_ Describer = ProviderFault{}
-	_ Needer    = ProviderFault{}
-	_ Injected  = (*providerOn)(nil)
-)
+var _ describedFault = ProviderFault{}
 
 func (f ProviderFault) Name() string { return f.FaultName }
 func (f ProviderFault) Kind() Kind   { return KindProvider }
@@ -65,6 +60,8 @@ type providerOn struct {
 	p  Provider
 	id string
 }
+
+var _ Injected = (*providerOn)(nil)
 
 func (o *providerOn) Recover(ctx context.Context) error { return o.p.RemoveFault(ctx, o.id) }
 

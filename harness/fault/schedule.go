@@ -22,12 +22,7 @@ type Schedule struct {
 	Seed    uint64
 }
 
-var (
-	_ Fault     = Schedule{}
-	_ Describer = Schedule{}
-	_ Needer    = Schedule{}
-	_ Injected  = (*scheduled)(nil)
-)
+var _ describedFault = Schedule{}
 
 func (s Schedule) Name() string {
 	return fmt.Sprintf("%s(on %s/off %s)", s.Fault.Name(), s.On, s.Off)
@@ -80,6 +75,8 @@ type scheduled struct {
 	hits int64    // from windows already closed
 	err  error
 }
+
+var _ Injected = (*scheduled)(nil)
 
 func (sc *scheduled) period(d time.Duration) time.Duration {
 	if sc.rng == nil {

@@ -20,11 +20,7 @@ type Then struct {
 	Second Fault
 }
 
-var (
-	_ Fault     = Then{}
-	_ Describer = Then{}
-	_ Needer    = Then{}
-)
+var _ describedFault = Then{}
 
 func (t Then) Name() string { return fmt.Sprintf("%s-then-%s", t.First.Name(), t.Second.Name()) }
 func (t Then) Kind() Kind   { return t.First.Kind() + "+" + t.Second.Kind() }
