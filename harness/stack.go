@@ -70,11 +70,12 @@ func Embedded(seed int64, log *slog.Logger) (Stack, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &embedded{provider: fakeprovider.New(fakeprovider.WithSeed(seed), fakeprovider.WithLogger(log))}
+	s.mode, s.control = ModeEmbedded, s.provider
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen for the provider: %w", err), s.provider.Close())
 	}
-	s.addr = ln.Addr().String()
+	s.upstream = ln.Addr().String()
 	hs := &http.Server{Handler: s.provider, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = hs.Serve(ln) }()
@@ -85,18 +86,27 @@ func Embedded(seed int64, log *slog.Logger) (Stack, error) {
 	return s, nil
 }
 
-type embedded struct {
-	provider *fakeprovider.Provider
-	addr     string
-	stopHTTP func() error
+// parts answers the Stack methods that only say what a stack is made of.
+type parts struct {
+	mode     Mode
+	control  ProviderControl
+	upstream string
 	proxy    *proxy.Server
 }
 
-func (s *embedded) Mode() Mode                { return ModeEmbedded }
-func (s *embedded) Provider() ProviderControl { return s.provider }
-func (s *embedded) ProviderUpstream() string  { return s.addr }
-func (s *embedded) Proxy() *proxy.Server      { return s.proxy }
-func (s *embedded) Listen(string) string      { return "" }
+func (p *parts) Mode() Mode                { return p.mode }
+func (p *parts) Provider() ProviderControl { return p.control }
+func (p *parts) ProviderUpstream() string  { return p.upstream }
+func (p *parts) Proxy() *proxy.Server      { return p.proxy }
+func (p *parts) Listen(string) string      { return "" }
+
+type embedded struct {
+	parts
+	provider *fakeprovider.Provider
+	stopHTTP func() error
+}
+
+var _ Stack = (*embedded)(nil)
 
 func (s *embedded) Close() error {
 	var errs []error
@@ -122,18 +132,11 @@ func Remote(toxiproxyURL, providerURL, controlToken string) (Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &remote{control: fakeprovider.NewClient(providerURL, controlToken), upstream: up, proxy: px}, nil
+	return &remote{parts{mode: ModeRemote, control: fakeprovider.NewClient(providerURL, controlToken), upstream: up, proxy: px}}, nil
 }
 
-type remote struct {
-	control  *fakeprovider.Client
-	upstream string
-	proxy    *proxy.Server
-}
+type remote struct{ parts }
 
-func (s *remote) Mode() Mode                { return ModeRemote }
-func (s *remote) Provider() ProviderControl { return s.control }
-func (s *remote) ProviderUpstream() string  { return s.upstream }
-func (s *remote) Proxy() *proxy.Server      { return s.proxy }
-func (s *remote) Listen(string) string      { return "" }
-func (s *remote) Close() error              { return s.proxy.Close() }
+var _ Stack = (*remote)(nil)
+
+func (s *remote) Close() error { return s.proxy.Close() }
