@@ -34,7 +34,8 @@ type Scenario struct {
 	Invariants []check.Invariant
 }
 
-// Defaults fills unset durations with values that suit a quick run.
+// withDefaults fills what is unset: no fault (the baseline), steady
+// traffic, and durations that suit a quick run.
 func (s Scenario) withDefaults() Scenario {
 	if s.Fault == nil {
 		s.Fault = fault.None
