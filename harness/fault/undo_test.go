@@ -2,11 +2,17 @@ package fault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/proxy"
 )
 
 // hang waits for ctx to end: an undo that hangs until it is given up on.
@@ -48,6 +54,39 @@ type stuckProvider struct{ fakeProvider }
 
 func (*stuckProvider) RemoveFault(ctx context.Context, _ string) error { return hang(ctx) }
 
+// stuckLink is a link on a Toxiproxy server that refuses to put a fault
+// on and hangs taking one off: disabling and adding a toxic fail,
+// enabling and removing a toxic never answer.
+func stuckLink(t *testing.T) *proxy.Link {
+	t.Helper()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.URL.Path == "/version":
+			_, _ = io.WriteString(w, "test")
+		case r.Method == http.MethodPost && r.URL.Path == "/proxies":
+			_ = json.NewEncoder(w).Encode(map[string]string{"listen": "127.0.0.1:9"})
+		case r.Method == http.MethodDelete && !strings.Contains(r.URL.Path, "/toxics/"):
+			w.WriteHeader(http.StatusNoContent) // the link itself, at close
+		case r.Method == http.MethodDelete, strings.Contains(string(body), `"enabled":true`):
+			<-r.Context().Done()
+		default:
+			http.Error(w, `{"error":"refused"}`, http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(api.Close)
+	srv, err := proxy.Remote(api.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	l, err := srv.Link(context.Background(), "provider", "127.0.0.1:9", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 // shortUndo bounds undos by d for the rest of the test.
 func shortUndo(t *testing.T, d time.Duration) {
 	old := undoTimeout
@@ -65,6 +104,8 @@ func TestAHungUndoReturnsWithinItsBound(t *testing.T) {
 		f    Fault
 		t    *Targets
 	}{
+		{"outage", ProviderDown, &Targets{ProviderLink: stuckLink(t)}},
+		{"toxic", ProviderBlackhole, &Targets{ProviderLink: stuckLink(t)}},
 		{"together", Together{hungFault{}, failingFault{}}, &Targets{}},
 		{"then", Then{First: hungFault{}, Second: failingFault{}}, &Targets{}},
 		{"freeze", Freeze, &Targets{Process: stuckProcess{}}},
