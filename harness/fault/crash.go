@@ -32,7 +32,7 @@ func (crashAfterCharge) Needs() []Need { return []Need{NeedProcess, NeedProvider
 
 func (c crashAfterCharge) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if err := Available(c, t); err != nil {
-		return nil, fmt.Errorf("inject crash-after-charge: %w", err)
+		return nil, err // it names the fault and what it lacks
 	}
 	hold := ProviderFault{FaultName: "hold-answer", Fault: fp.Fault{Kind: fp.FaultCommitThenFail, Endpoint: CreatePayment, Mode: fp.ModeHang}}
 	held, err := hold.Inject(ctx, t)

@@ -3,7 +3,6 @@ package fault
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
@@ -30,7 +29,7 @@ func (partition) Needs() []Need { return []Need{NeedNetwork} }
 
 func (p partition) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if err := Available(p, t); err != nil {
-		return nil, fmt.Errorf("inject sut-partition: %w", err)
+		return nil, err // it names the fault and what it lacks
 	}
 	if err := t.Network.Disconnect(ctx); err != nil {
 		return nil, errors.Join(err, Undo(ctx, t.Network.Reconnect))

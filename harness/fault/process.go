@@ -3,7 +3,6 @@ package fault
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
@@ -40,7 +39,7 @@ func (ProcessFault) Needs() []Need { return []Need{NeedProcess} }
 
 func (f ProcessFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if err := Available(f, t); err != nil {
-		return nil, fmt.Errorf("inject %s: %w", f.FaultName, err)
+		return nil, err // it names the fault and what it lacks
 	}
 	if f.Freeze {
 		if err := t.Process.Freeze(ctx); err != nil {
