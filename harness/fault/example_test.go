@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
@@ -78,11 +81,34 @@ func (dropped) Hits(_ context.Context, during []history.Op) (int64, error) {
 	return n, nil
 }
 
+// A new kind of fault is played like any other: fault.Play injects it,
+// holds it while the run goes on, takes its evidence and recovers it.
 func Example_newKindOfFault() {
+	ctx := context.Background()
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer up.Close()
+	srv, err := proxy.Embedded()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	link, err := srv.Link(ctx, "provider", strings.TrimPrefix(up.URL, "http://"), "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
 	var f fault.Fault = ConnectionsDropped{}
-	fmt.Println(f.Name(), f.Kind())
-	fmt.Println(fault.Available(f, &fault.Targets{ProviderLink: &proxy.Link{}}))
+	rec := history.NewRecorder()
+	r, err := fault.Play(ctx, f, &fault.Targets{ProviderLink: link}, fault.Hold{
+		Recorder: rec,
+		While: func(context.Context) error { // a checkout meets the fault
+			rec.Add(history.Op{Kind: history.Pay, Call: rec.Now(), Return: rec.Now(), Outcome: history.OK})
+			return nil
+		},
+	})
+	fmt.Println(r.Name, r.Kind, r.Fired(), err)
 	// Output:
-	// provider-connections-dropped network
-	// <nil>
+	// provider-connections-dropped network true <nil>
 }
