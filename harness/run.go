@@ -17,9 +17,12 @@ import (
 	"github.com/paychaos/paychaos/harness/traffic"
 )
 
-// Run takes one scenario through the pipeline. It returns an error only
-// when the harness could not do its job; what the SUT did wrong is in the
-// Result's verdicts.
+// Run takes one scenario through the pipeline: ready (can this
+// environment play it?) → warm up (traffic starts) → play the fault
+// (inject, hold, recover) → cool down (traffic stops) → settle and
+// reconcile → check → save. Each stage is a method below. Run returns an
+// error only when the harness could not do its job; what the SUT did
+// wrong is in the Result's verdicts.
 func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	s = s.withDefaults()
 	if err := e.ready(s); err != nil {
@@ -33,7 +36,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	defer stop()
+	defer stop() // whatever happens, no traffic outlives the run
 	played, err := e.play(ctx, s, rec)
 	res.Faults, res.Window = []FaultReport{played}, window(&run.Meta, played)
 	if err != nil {
