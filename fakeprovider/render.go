@@ -101,7 +101,7 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendStrOrNull(b, pi.x.receiptEmail)
 	b = append(b, `,"review":null,"setup_future_usage":`...)
 	b = appendStrOrNull(b, pi.x.setupFutureUsage)
-	b = append(b, `,"shipping":null,"source":null,"statement_descriptor":`...)
+	b = append(b, `,"shipping":null,"statement_descriptor":`...)
 	b = appendStrOrNull(b, pi.x.statementDesc)
 	b = append(b, `,"statement_descriptor_suffix":null,"status":`...)
 	b = appendStr(b, pi.status)
@@ -151,7 +151,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = append(b, `,"payment_method":`...)
 	b = appendStr(b, ch.card.id)
 	b = append(b, `,"payment_method_details":{"card":`...)
-	b = appendCard(b, ch.card)
+	b = appendCard(b, ch.card, false)
 	b = append(b, `,"type":"card"},"receipt_email":`...)
 	b = appendStrOrNull(b, ch.receiptEmail)
 	b = append(b, `,"receipt_url":`...)
@@ -164,7 +164,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	}
 	b = append(b, `,"refunded":`...)
 	b = appendBool(b, ch.refunded)
-	b = append(b, `,"review":null,"shipping":null,"source":null,"statement_descriptor":null,"statement_descriptor_suffix":null,"status":`...)
+	b = append(b, `,"review":null,"shipping":null,"statement_descriptor":null,"statement_descriptor_suffix":null,"status":`...)
 	b = appendStr(b, ch.status)
 	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
 	return b
@@ -183,8 +183,10 @@ func appendOutcome(b []byte, ch *charge) []byte {
 	return b
 }
 
-// appendCard appends the card details of a test card.
-func appendCard(b []byte, c *testCard) []byte {
+// appendCard appends the card details of a test card: a charge's
+// payment_method_details.card, or (forPM) a PaymentMethod's card, which
+// lists networks instead of naming the one used.
+func appendCard(b []byte, c *testCard, forPM bool) []byte {
 	b = append(b, `{"brand":`...)
 	b = appendStr(b, c.brand)
 	b = append(b, `,"checks":{"address_line1_check":null,"address_postal_code_check":null,"cvc_check":"pass"},"country":`...)
@@ -195,6 +197,11 @@ func appendCard(b []byte, c *testCard) []byte {
 	b = appendStr(b, c.funding)
 	b = append(b, `,"last4":`...)
 	b = appendStr(b, c.last4)
+	if forPM {
+		b = append(b, `,"networks":{"available":[`...)
+		b = appendStr(b, c.brand)
+		return append(b, `],"preferred":null}}`...)
+	}
 	b = append(b, `,"network":`...)
 	b = appendStr(b, c.brand)
 	return append(b, '}')
@@ -207,7 +214,7 @@ func appendPaymentMethod(b []byte, id string, c *testCard, created int64) []byte
 	b = append(b, `,"object":"payment_method","billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null}`...)
 	if c != nil {
 		b = append(b, `,"card":`...)
-		b = appendCard(b, c)
+		b = appendCard(b, c, true)
 	}
 	b = append(b, `,"created":`...)
 	b = appendInt(b, created)
@@ -233,8 +240,13 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = appendInt(b, re.created)
 	b = append(b, `,"currency":`...)
 	b = appendStr(b, re.currency)
-	b = append(b, `,"destination_details":null,"failure_reason":`...)
-	b = appendStrOrNull(b, re.failureReason)
+	// destination_details and failure_reason are absent, never null,
+	// when there is nothing to say.
+	b = append(b, `,"destination_details":{"card":{"type":"refund"},"type":"card"}`...)
+	if re.failureReason != "" {
+		b = append(b, `,"failure_reason":`...)
+		b = appendStr(b, re.failureReason)
+	}
 	b = append(b, `,"metadata":`...)
 	b = appendMetadata(b, re.metadata)
 	b = append(b, `,"payment_intent":`...)
