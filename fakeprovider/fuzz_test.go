@@ -48,7 +48,8 @@ func FuzzFormDecode(f *testing.F) {
 				t.Fatalf("%q: got %q %v %v, want %q", k, got, ok, e, v)
 			}
 		}
-		_ = validateParams(fm, routes[routePICreate].params)
+		_ = validateSpec(fm, specFor(routePICreate))
+		_ = validateParams(fm, handParams)
 		_, _, _ = fm.list("expand")
 		_, _, _, _ = fm.hash("metadata")
 	})

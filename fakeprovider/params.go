@@ -14,7 +14,8 @@ import (
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // decode reads the query string and, for POST, the form body, and checks
-// every parameter against the route's list. A bad body gets a precise
+// every parameter against the spec's parameters of the route (or, for a
+// route the spec lacks, the route's own list). A bad body gets a precise
 // 4xx and changes nothing.
 func (p *Provider) decode(r *http.Request, rt routeID) (*form, *apiError) {
 	f := getForm()
@@ -54,7 +55,13 @@ func (p *Provider) decodeInto(f *form, r *http.Request, rt routeID) *apiError {
 			return formErr(err)
 		}
 	}
-	if e := validateParams(f, routes[rt].params); e != nil {
+	var e *apiError
+	if s := specFor(rt); s != nil {
+		e = validateSpec(f, s)
+	} else {
+		e = validateParams(f, routes[rt].params) // a route the spec lacks
+	}
+	if e != nil {
 		if e.code == "parameter_unknown" {
 			p.mu.Lock()
 			p.st.unknownParams++
