@@ -229,8 +229,19 @@ func (f *form) metadataParam() (upd []pair, sent, cleared bool, e *apiError) {
 	return kv, sent, cleared, nil
 }
 
-// expansionParam reads expand[] against what the object can expand.
+// expansionParam reads expand[] against what the object can expand,
+// to the depth Stripe allows (latest_charge.balance_transaction).
 func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
+	return f.expansions(allowed, false)
+}
+
+// listExpansionParam reads expand[] of a list or search result, whose
+// paths start with "data." (data.latest_charge).
+func (f *form) listExpansionParam(allowed expansion) (expansion, *apiError) {
+	return f.expansions(allowed, true)
+}
+
+func (f *form) expansions(allowed expansion, list bool) (expansion, *apiError) {
 	l, ok, err := f.list("expand")
 	if err != nil {
 		return 0, err
@@ -240,18 +251,9 @@ func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
 	}
 	var exp expansion
 	for _, s := range l {
-		var x expansion
-		switch s {
-		case "latest_charge":
-			x = expandLatestCharge
-		case "payment_method":
-			x = expandPaymentMethod
-		case "payment_intent":
-			x = expandPaymentIntent
-		case "charge":
-			x = expandCharge
-		}
-		if x == 0 || allowed&x == 0 {
+		path, inData := strings.CutPrefix(s, "data.")
+		x, good := parseExpansion(path, allowed)
+		if !good || list != inData {
 			return 0, invalidParam("expand", fmt.Sprintf("This property cannot be expanded (%s).", truncateForMsg(s)))
 		}
 		exp |= x

@@ -2,15 +2,68 @@ package fakeprovider
 
 import "strings"
 
-// expansion is the set of expand[] paths a request asked for.
-type expansion uint8
+// expansion is the set of expand[] paths a request asked for: the
+// fields of the object itself in the low byte, those of the objects it
+// expands in the next (sub), and so on, to Stripe's four levels. Sibling
+// objects share a level; their fields have distinct names, so each takes
+// only what was asked of it.
+type expansion uint32
 
 const (
 	expandLatestCharge expansion = 1 << iota
 	expandPaymentMethod
 	expandPaymentIntent
 	expandCharge
+	expandBalanceTransaction
 )
+
+// What each object the provider renders can expand.
+const (
+	piExpandable     = expandLatestCharge | expandPaymentMethod
+	chargeExpandable = expandPaymentIntent | expandBalanceTransaction
+	refundExpandable = expandCharge | expandPaymentIntent | expandBalanceTransaction
+)
+
+// sub is what the objects x expands expand in turn.
+func (x expansion) sub() expansion { return x >> 8 }
+
+// expandable names each field and what the object it holds can expand.
+var expandable = [...]struct {
+	name      string
+	bit, next expansion
+}{
+	{"latest_charge", expandLatestCharge, chargeExpandable},
+	{"payment_method", expandPaymentMethod, 0},
+	{"payment_intent", expandPaymentIntent, piExpandable},
+	{"charge", expandCharge, chargeExpandable},
+	{"balance_transaction", expandBalanceTransaction, 0},
+}
+
+// parseExpansion reads one dotted path for an object that can expand
+// allowed.
+func parseExpansion(path string, allowed expansion) (expansion, bool) {
+	var x expansion
+	shift := 0
+	for seg := range strings.SplitSeq(path, ".") {
+		if shift >= 32 {
+			return 0, false // deeper than Stripe's four levels
+		}
+		var bit, next expansion
+		for _, e := range expandable {
+			if e.name == seg {
+				bit, next = e.bit, e.next
+				break
+			}
+		}
+		if bit == 0 || allowed&bit == 0 {
+			return 0, false
+		}
+		x |= bit << shift
+		allowed = next
+		shift += 8
+	}
+	return x, true
+}
 
 // appendPI appends a PaymentIntent in Stripe's wire shape.
 func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
@@ -65,7 +118,7 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	case pi.latestCharge == nil:
 		b = append(b, "null"...)
 	case exp&expandLatestCharge != 0:
-		b = p.appendCharge(b, pi.latestCharge, 0)
+		b = p.appendCharge(b, pi.latestCharge, exp.sub())
 	default:
 		b = appendStr(b, pi.latestCharge.id)
 	}
@@ -121,7 +174,11 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = append(b, `,"amount_refunded":`...)
 	b = appendInt(b, ch.amountRefunded)
 	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":null,"balance_transaction":`...)
-	b = appendTxn(b, ch.hasTxn, ch.id)
+	if exp&expandBalanceTransaction != 0 && ch.hasTxn {
+		b = appendBalanceTxn(b, ch.id, ch.amountCaptured, ch.currency, ch.created, "charge")
+	} else {
+		b = appendTxn(b, ch.hasTxn, ch.id)
+	}
 	b = append(b, `,"billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null},"calculated_statement_descriptor":"PAYCHAOS","captured":`...)
 	b = appendBool(b, ch.captured)
 	b = append(b, `,"created":`...)
@@ -144,7 +201,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = appendBool(b, ch.paid)
 	b = append(b, `,"payment_intent":`...)
 	if exp&expandPaymentIntent != 0 {
-		b = p.appendPI(b, ch.pi, 0)
+		b = p.appendPI(b, ch.pi, exp.sub())
 	} else {
 		b = appendStr(b, ch.pi.id)
 	}
@@ -229,10 +286,14 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = append(b, `,"object":"refund","amount":`...)
 	b = appendInt(b, re.amount)
 	b = append(b, `,"balance_transaction":`...)
-	b = appendTxn(b, re.hasTxn, re.id)
+	if exp&expandBalanceTransaction != 0 && re.hasTxn {
+		b = appendBalanceTxn(b, re.id, -re.amount, re.currency, re.created, "refund")
+	} else {
+		b = appendTxn(b, re.hasTxn, re.id)
+	}
 	b = append(b, `,"charge":`...)
 	if exp&expandCharge != 0 {
-		b = p.appendCharge(b, re.charge, 0)
+		b = p.appendCharge(b, re.charge, exp.sub())
 	} else {
 		b = appendStr(b, re.charge.id)
 	}
@@ -251,7 +312,7 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = appendMetadata(b, re.metadata)
 	b = append(b, `,"payment_intent":`...)
 	if exp&expandPaymentIntent != 0 {
-		b = p.appendPI(b, re.charge.pi, 0)
+		b = p.appendPI(b, re.charge.pi, exp.sub())
 	} else {
 		b = appendStr(b, re.charge.pi.id)
 	}
@@ -338,4 +399,28 @@ func appendTxn(b []byte, has bool, id string) []byte {
 	b = append(b, `"txn_`...)
 	b = append(b, id[strings.IndexByte(id, '_')+1:]...)
 	return append(b, '"')
+}
+
+// appendBalanceTxn appends the balance transaction of a charge or refund
+// (kind), expanded: no fees, available at once.
+func appendBalanceTxn(b []byte, sourceID string, amount int64, currency string, created int64, kind string) []byte {
+	b = append(b, `{"id":`...)
+	b = appendTxn(b, true, sourceID)
+	b = append(b, `,"object":"balance_transaction","amount":`...)
+	b = appendInt(b, amount)
+	b = append(b, `,"available_on":`...)
+	b = appendInt(b, created)
+	b = append(b, `,"balance_type":"payments","created":`...)
+	b = appendInt(b, created)
+	b = append(b, `,"currency":`...)
+	b = appendStr(b, currency)
+	b = append(b, `,"description":null,"exchange_rate":null,"fee":0,"fee_details":[],"net":`...)
+	b = appendInt(b, amount)
+	b = append(b, `,"reporting_category":`...)
+	b = appendStr(b, kind)
+	b = append(b, `,"source":`...)
+	b = appendStr(b, sourceID)
+	b = append(b, `,"status":"available","type":`...)
+	b = appendStr(b, kind)
+	return append(b, '}')
 }

@@ -19,6 +19,7 @@ const (
 	routePICapture
 	routePICancel
 	routeChargeList
+	routeChargeSearch
 	routeChargeRetrieve
 	routeRefundCreate
 	routeRefundList
@@ -94,6 +95,7 @@ func init() {
 		routePICapture:      {pattern: "POST /v1/payment_intents/{id}/capture", method: http.MethodPost, handle: (*Provider).piCapture},
 		routePICancel:       {pattern: "POST /v1/payment_intents/{id}/cancel", method: http.MethodPost, handle: (*Provider).piCancel},
 		routeChargeList:     {pattern: "GET /v1/charges", method: http.MethodGet, handle: (*Provider).chargeList},
+		routeChargeSearch:   {pattern: "GET /v1/charges/search", method: http.MethodGet, handle: (*Provider).chargeSearch},
 		routeChargeRetrieve: {pattern: "GET /v1/charges/{id}", method: http.MethodGet, handle: (*Provider).chargeRetrieve},
 		routeRefundCreate:   {pattern: "POST /v1/refunds", method: http.MethodPost, handle: (*Provider).refundCreate},
 		routeRefundList:     {pattern: "GET /v1/refunds", method: http.MethodGet, handle: (*Provider).refundList},
@@ -162,6 +164,8 @@ func matchRoute(method, path string) (routeID, string) {
 		switch {
 		case !slash && get:
 			return routeChargeList, ""
+		case !act && id == "search" && get:
+			return routeChargeSearch, ""
 		case slash && !act && get:
 			return routeChargeRetrieve, id
 		}
