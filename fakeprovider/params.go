@@ -235,12 +235,8 @@ func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
 	return f.expansions(allowed, false)
 }
 
-// listExpansionParam reads expand[] of a list or search result, whose
-// paths start with "data." (data.latest_charge).
-func (f *form) listExpansionParam(allowed expansion) (expansion, *apiError) {
-	return f.expansions(allowed, true)
-}
-
+// expansions reads expand[]; for a list or search result (list) every
+// path starts with "data." (data.latest_charge).
 func (f *form) expansions(allowed expansion, list bool) (expansion, *apiError) {
 	l, ok, err := f.list("expand")
 	if err != nil {

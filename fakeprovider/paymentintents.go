@@ -19,6 +19,15 @@ type piParams struct {
 	mdSent, mdCleared bool
 	pmTypes           []string
 	pmTypesSent       bool
+
+	transferGroup, onBehalfOf, transferDest, stmtSuffix string
+	appFee                                              int64
+	hasAppFee                                           bool
+}
+
+// connectSent reports whether any Connect field was sent.
+func (pp *piParams) connectSent() bool {
+	return pp.transferGroup != "" || pp.onBehalfOf != "" || pp.transferDest != "" || pp.stmtSuffix != "" || pp.hasAppFee
 }
 
 // readPIParams reads and checks the shared fields.
@@ -44,6 +53,14 @@ func (in *reader) piParams() (pp piParams) {
 	}
 	if len(pp.description) > 1000 {
 		in.fail(invalidParam("description", "The description must be at most 1000 characters."))
+	}
+	pp.transferGroup, _ = in.str("transfer_group")
+	pp.onBehalfOf, _ = in.str("on_behalf_of")
+	pp.transferDest, _ = in.sub("transfer_data", "destination")
+	pp.stmtSuffix, _ = in.str("statement_descriptor_suffix")
+	pp.appFee, pp.hasAppFee = in.num("application_fee_amount")
+	if pp.hasAppFee && pp.appFee < 0 {
+		in.fail(invalidParam("application_fee_amount", "This value must be greater than or equal to 0."))
 	}
 	pp.md, pp.mdSent, pp.mdCleared = in.metadata()
 	pp.pmTypes, pp.pmTypesSent = in.list("payment_method_types")
@@ -140,9 +157,11 @@ func (p *Provider) piCreate(c *call) *result {
 		createdNs: now.UnixNano(), paymentMethod: pp.pm, idemKey: c.idemKey,
 		metadata: setMetadata(nil, pp.md, false), pmTypes: pp.pmTypes, x: noExtra,
 	}
-	if pp.customer != "" || pp.description != "" || pp.receiptEmail != "" || pp.sfu != "" || pp.stmt != "" || opts.returnURL != "" {
+	if pp.customer != "" || pp.description != "" || pp.receiptEmail != "" || pp.sfu != "" || pp.stmt != "" || opts.returnURL != "" || pp.connectSent() {
 		v.x = &piExtra{customer: pp.customer, description: pp.description, receiptEmail: pp.receiptEmail,
-			setupFutureUsage: pp.sfu, statementDesc: pp.stmt, returnURL: opts.returnURL}
+			setupFutureUsage: pp.sfu, statementDesc: pp.stmt, returnURL: opts.returnURL,
+			transferGroup: pp.transferGroup, onBehalfOf: pp.onBehalfOf, transferDest: pp.transferDest,
+			statementSuffix: pp.stmtSuffix, appFee: pp.appFee, hasAppFee: pp.hasAppFee}
 	}
 	if v.captureMethod == "" {
 		v.captureMethod = "automatic_async"
@@ -306,6 +325,16 @@ func (p *Provider) piUpdate(c *call) *result {
 	}
 	if c.f.has("statement_descriptor") {
 		pi.edit().statementDesc = pp.stmt
+	}
+	if c.f.has("statement_descriptor_suffix") {
+		pi.edit().statementSuffix = pp.stmtSuffix
+	}
+	if c.f.has("transfer_group") {
+		pi.edit().transferGroup = pp.transferGroup
+	}
+	if c.f.has("application_fee_amount") {
+		x := pi.edit()
+		x.appFee, x.hasAppFee = pp.appFee, pp.hasAppFee
 	}
 	if pp.mdSent {
 		pi.metadata = setMetadata(pi.metadata, pp.md, pp.mdCleared)

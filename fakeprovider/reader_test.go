@@ -66,6 +66,14 @@ func TestOldReadersAgree(t *testing.T) {
 			t.Errorf("%s: readConfirmOpts %+v %v, reader %+v %v", body, o, e, o2, in.err)
 		}
 	}
+	for _, body := range []string{"expand[]=latest_charge.balance_transaction", "expand[]=charge", "expand[]=data.latest_charge"} {
+		f := parsedForm(t, body)
+		x, e := f.expansionParam(piExpandable)
+		in := &reader{f: f}
+		if x2 := in.expand(piExpandable); x2 != x || (e == nil) != in.ok() {
+			t.Errorf("%s: expansionParam %b %v, reader %b %v", body, x, e, x2, in.err)
+		}
+	}
 	if lp, _ := readListParams(parsedForm(t, "created=7")); !lp.createdOK(7) || lp.createdOK(8) {
 		t.Errorf("created=7: %+v", lp)
 	}

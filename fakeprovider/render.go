@@ -75,7 +75,9 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendInt(b, pi.amountCapturable)
 	b = append(b, `,"amount_received":`...)
 	b = appendInt(b, pi.amountReceived)
-	b = append(b, `,"application":null,"application_fee_amount":null,"automatic_payment_methods":`...)
+	b = append(b, `,"application":null,"application_fee_amount":`...)
+	b = appendConnectFee(b, pi.x)
+	b = append(b, `,"automatic_payment_methods":`...)
 	if pi.apm {
 		if pi.redirectsNever {
 			b = append(b, `{"allow_redirects":"never","enabled":true}`...)
@@ -139,7 +141,9 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 		b = append(b, pi.id...)
 		b = append(b, `"}}`...)
 	}
-	b = append(b, `,"on_behalf_of":null,"payment_method":`...)
+	b = append(b, `,"on_behalf_of":`...)
+	b = appendStrOrNull(b, pi.x.onBehalfOf)
+	b = append(b, `,"payment_method":`...)
 	switch {
 	case pi.paymentMethod == "":
 		b = append(b, "null"...)
@@ -156,10 +160,36 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendStrOrNull(b, pi.x.setupFutureUsage)
 	b = append(b, `,"shipping":null,"statement_descriptor":`...)
 	b = appendStrOrNull(b, pi.x.statementDesc)
-	b = append(b, `,"statement_descriptor_suffix":null,"status":`...)
+	b = append(b, `,"statement_descriptor_suffix":`...)
+	b = appendStrOrNull(b, pi.x.statementSuffix)
+	b = append(b, `,"status":`...)
 	b = appendStr(b, pi.status)
-	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
-	return b
+	b = appendConnectTransfer(b, pi.x)
+	return append(b, '}')
+}
+
+// appendConnectFee appends a PaymentIntent's or charge's
+// application_fee_amount, or null.
+func appendConnectFee(b []byte, x *piExtra) []byte {
+	if !x.hasAppFee {
+		return append(b, "null"...)
+	}
+	return appendInt(b, x.appFee)
+}
+
+// appendConnectTransfer appends the transfer_data and transfer_group
+// fields of a PaymentIntent or charge.
+func appendConnectTransfer(b []byte, x *piExtra) []byte {
+	b = append(b, `,"transfer_data":`...)
+	if x.transferDest != "" {
+		b = append(b, `{"destination":`...)
+		b = appendStr(b, x.transferDest)
+		b = append(b, '}')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"transfer_group":`...)
+	return appendStrOrNull(b, x.transferGroup)
 }
 
 // appendCharge appends a Charge. payment_method is a plain id: stripe-go
@@ -173,7 +203,9 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = appendInt(b, ch.amountCaptured)
 	b = append(b, `,"amount_refunded":`...)
 	b = appendInt(b, ch.amountRefunded)
-	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":null,"balance_transaction":`...)
+	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":`...)
+	b = appendConnectFee(b, ch.pi.x)
+	b = append(b, `,"balance_transaction":`...)
 	if exp&expandBalanceTransaction != 0 && ch.hasTxn {
 		b = appendBalanceTxn(b, ch.id, ch.amountCaptured, ch.currency, ch.created, "charge")
 	} else {
@@ -195,7 +227,9 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = appendStrOrNull(b, ch.failureMessage)
 	b = append(b, `,"fraud_details":{},"livemode":false,"metadata":`...)
 	b = appendMetadata(b, ch.metadata)
-	b = append(b, `,"on_behalf_of":null,"outcome":`...)
+	b = append(b, `,"on_behalf_of":`...)
+	b = appendStrOrNull(b, ch.pi.x.onBehalfOf)
+	b = append(b, `,"outcome":`...)
 	b = appendOutcome(b, ch)
 	b = append(b, `,"paid":`...)
 	b = appendBool(b, ch.paid)
@@ -223,8 +257,8 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = appendBool(b, ch.refunded)
 	b = append(b, `,"review":null,"shipping":null,"statement_descriptor":null,"statement_descriptor_suffix":null,"status":`...)
 	b = appendStr(b, ch.status)
-	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
-	return b
+	b = appendConnectTransfer(b, ch.pi.x)
+	return append(b, '}')
 }
 
 func appendOutcome(b []byte, ch *charge) []byte {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stripe/stripe-go/v84"
 )
 
 // opParams lists the parameters the spec defines for an operation
@@ -208,5 +209,44 @@ func TestHandParamsForRoutesTheSpecLacks(t *testing.T) {
 	}
 	if specFor(routeNone) != nil {
 		t.Error("routeNone has spec parameters")
+	}
+}
+
+// TestConnectFieldsShownAsSent: parameters the provider accepts but does
+// not act on (it moves no money between accounts) are kept and shown, as
+// Stripe shows them.
+func TestConnectFieldsShownAsSent(t *testing.T) {
+	h := newHarness(t)
+	sc := h.client(0, 0)
+	p := visaParams("o1", 2000)
+	p.TransferGroup = stripe.String("group_1")
+	p.OnBehalfOf = stripe.String("acct_seller")
+	p.ApplicationFeeAmount = stripe.Int64(150)
+	p.TransferData = &stripe.PaymentIntentCreateTransferDataParams{Destination: stripe.String("acct_seller")}
+	p.StatementDescriptorSuffix = stripe.String("ORDER 1")
+	pi, err := sc.V1PaymentIntents.Create(bg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pi.TransferGroup != "group_1" || pi.OnBehalfOf == nil || pi.OnBehalfOf.ID != "acct_seller" || pi.ApplicationFeeAmount != 150 ||
+		pi.TransferData == nil || pi.TransferData.Destination.ID != "acct_seller" || pi.StatementDescriptorSuffix != "ORDER 1" {
+		t.Fatalf("create: %+v", pi)
+	}
+	ch, err := sc.V1Charges.Retrieve(bg, pi.LatestCharge.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.TransferGroup != "group_1" || ch.ApplicationFeeAmount != 150 || ch.TransferData == nil {
+		t.Fatalf("charge: %+v", ch)
+	}
+	pi, err = sc.V1PaymentIntents.Update(bg, pi.ID, &stripe.PaymentIntentUpdateParams{TransferGroup: stripe.String("group_2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pi.TransferGroup != "group_2" || pi.ApplicationFeeAmount != 150 {
+		t.Fatalf("update: %+v", pi)
+	}
+	if status, _, body := h.raw("POST", "/v1/payment_intents", "amount=100&currency=usd&application_fee_amount=-1", nil); status != 400 || !strings.Contains(body, "application_fee_amount") {
+		t.Fatalf("negative fee: %d %s", status, body)
 	}
 }
