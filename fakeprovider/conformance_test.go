@@ -117,7 +117,8 @@ func TestSpecConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []Fault{{Kind: FaultDecline}, {Kind: FaultProcessing}, {Kind: FaultRequiresAction}} {
+	for _, f := range []Fault{{Kind: FaultDecline}, {Kind: FaultProcessing}, {Kind: FaultRequiresAction},
+		{Kind: FaultSlow, Delay: time.Millisecond}, {Kind: FaultShouldRetry}, {Kind: FaultAmnesia}} {
 		id := mustAdd(t, h.p, f)
 		h.raw("POST", "/v1/payment_intents", "amount=100&currency=usd&payment_method=pm_card_visa&confirm=true&payment_method_types[]=card", nil)
 		if err := h.p.RemoveFault(bg, id); err != nil {

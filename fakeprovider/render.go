@@ -335,9 +335,14 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = appendInt(b, re.created)
 	b = append(b, `,"currency":`...)
 	b = appendStr(b, re.currency)
-	// destination_details and failure_reason are absent, never null,
-	// when there is nothing to say.
-	b = append(b, `,"destination_details":{"card":{"type":"refund"},"type":"card"}`...)
+	// destination_details says where the money goes (back to the card,
+	// once the refund is not pending); failure_reason is absent, never
+	// null, when there is nothing to say.
+	if re.status == "pending" {
+		b = append(b, `,"destination_details":{"card":{"type":"pending"},"type":"card"}`...)
+	} else {
+		b = append(b, `,"destination_details":{"card":{"type":"refund"},"type":"card"}`...)
+	}
 	if re.failureReason != "" {
 		b = append(b, `,"failure_reason":`...)
 		b = appendStr(b, re.failureReason)
