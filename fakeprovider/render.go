@@ -242,7 +242,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = append(b, `,"payment_method":`...)
 	b = appendStr(b, ch.card.id)
 	b = append(b, `,"payment_method_details":{"card":`...)
-	b = appendCard(b, ch.card, false)
+	b = appendCard(b, ch.card)
 	b = append(b, `,"type":"card"},"receipt_email":`...)
 	b = appendStrOrNull(b, ch.receiptEmail)
 	b = append(b, `,"receipt_url":`...)
@@ -274,10 +274,27 @@ func appendOutcome(b []byte, ch *charge) []byte {
 	return b
 }
 
-// appendCard appends the card details of a test card: a charge's
-// payment_method_details.card, or (forPM) a PaymentMethod's card, which
-// lists networks instead of naming the one used.
-func appendCard(b []byte, c *testCard, forPM bool) []byte {
+// appendCard appends the card details of a test card as a charge's
+// payment_method_details.card shows them.
+func appendCard(b []byte, c *testCard) []byte {
+	b = appendCardDetails(b, c)
+	b = append(b, `,"network":`...)
+	b = appendStr(b, c.brand)
+	return append(b, '}')
+}
+
+// appendPMCard appends a test card as a PaymentMethod's card shows it: the
+// networks it can use instead of the one a payment used.
+func appendPMCard(b []byte, c *testCard) []byte {
+	b = appendCardDetails(b, c)
+	b = append(b, `,"networks":{"available":[`...)
+	b = appendStr(b, c.brand)
+	return append(b, `],"preferred":null}}`...)
+}
+
+// appendCardDetails appends what both shapes of a card share, leaving the
+// object open.
+func appendCardDetails(b []byte, c *testCard) []byte {
 	b = append(b, `{"brand":`...)
 	b = appendStr(b, c.brand)
 	b = append(b, `,"checks":{"address_line1_check":null,"address_postal_code_check":null,"cvc_check":"pass"},"country":`...)
@@ -287,15 +304,7 @@ func appendCard(b []byte, c *testCard, forPM bool) []byte {
 	b = append(b, `","funding":`...)
 	b = appendStr(b, c.funding)
 	b = append(b, `,"last4":`...)
-	b = appendStr(b, c.last4)
-	if forPM {
-		b = append(b, `,"networks":{"available":[`...)
-		b = appendStr(b, c.brand)
-		return append(b, `],"preferred":null}}`...)
-	}
-	b = append(b, `,"network":`...)
-	b = appendStr(b, c.brand)
-	return append(b, '}')
+	return appendStr(b, c.last4)
 }
 
 // appendPaymentMethod appends a card PaymentMethod object.
@@ -305,7 +314,7 @@ func appendPaymentMethod(b []byte, id string, c *testCard, created int64) []byte
 	b = append(b, `,"object":"payment_method","billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null}`...)
 	if c != nil {
 		b = append(b, `,"card":`...)
-		b = appendCard(b, c, true)
+		b = appendPMCard(b, c)
 	}
 	b = append(b, `,"created":`...)
 	b = appendInt(b, created)
