@@ -151,6 +151,10 @@ func TestChargeSearch(t *testing.T) {
 	if got := search("status:'failed' OR amount:2000"); len(got) != 1 || got[0].Status != stripe.ChargeStatusFailed {
 		t.Errorf("failed: %+v", got)
 	}
+	// A charge keeps the metadata its PaymentIntent had when it was made.
+	if got := search("metadata['order_id']:'order-2'"); len(got) != 1 || got[0].Amount != 3000 || got[0].Metadata["order_id"] != "order-2" {
+		t.Errorf("by order: %+v", got)
+	}
 	if got := search("amount>=2000 AND refunded:'false'"); len(got) != 2 {
 		t.Errorf("amount: %d charges", len(got))
 	}
