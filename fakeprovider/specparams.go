@@ -213,23 +213,35 @@ func checkParam(f *form, c int32, s *pnode, at *ppath) *apiError {
 		if n.kind == kindValue && n.val == "" && s.emptyOK {
 			return nil
 		}
-		var first *apiError
+		// When no branch takes the value, the error is the one of the
+		// branch that knows most of a hash's keys (then, an unknown key
+		// over a missing one): a token hash with a typo is told about
+		// the typo, not about the card number it lacks.
+		var best *apiError
+		bestScore := -1
+		depth := at.n
 		for _, b := range s.anyOf {
 			if !b.fits(n.kind) {
 				continue
 			}
 			e := checkParam(f, c, b, at)
+			at.n = depth // a failed branch returns without popping
 			if e == nil {
 				return nil
 			}
-			if first == nil {
-				first = e
+			score := 2 * b.knownKeys(f, c)
+			if e.code == "parameter_unknown" {
+				score++
+			}
+			if score > bestScore {
+				best, bestScore = e, score
 			}
 		}
-		if first == nil && len(s.anyOf) > 0 {
-			first = checkParam(f, c, s.anyOf[0], at)
+		if best == nil && len(s.anyOf) > 0 {
+			best = checkParam(f, c, s.anyOf[0], at)
+			at.n = depth
 		}
-		return first
+		return best
 	case 's', 'i', 'n', 'b':
 		if n.kind != kindValue {
 			return invalidParam(at.String(), fmt.Sprintf("Invalid string: %s must be a string, not a hash or an array.", at.String()))
@@ -313,6 +325,17 @@ func indexName(i int) string {
 		return small[i : i+1]
 	}
 	return strconv.Itoa(i)
+}
+
+// knownKeys counts the keys of hash node c that s names.
+func (s *pnode) knownKeys(f *form, c int32) int {
+	n := 0
+	for k := f.nodes[c].first; k >= 0; k = f.nodes[k].next {
+		if s.props[f.nodes[k].name] != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // fits reports whether a form node of kind k can be of this schema.

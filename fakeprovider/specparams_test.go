@@ -3,7 +3,9 @@ package fakeprovider
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -76,6 +78,8 @@ func sampleParam(v url.Values, name string, s *openapi3.SchemaRef, depth int) {
 		if len(sc.Required) == 0 {
 			sampleParam(v, name+"["+k+"]", sc.Properties[k], depth+1)
 		}
+	case sc.Type.Is("object") && sc.AdditionalProperties.Schema != nil:
+		sampleParam(v, name+"[k]", sc.AdditionalProperties.Schema, depth+1)
 	case sc.Type.Is("object"):
 		v.Set(name+"[k]", "v")
 	default:
@@ -249,4 +253,117 @@ func TestConnectFieldsShownAsSent(t *testing.T) {
 	if status, _, body := h.raw("POST", "/v1/payment_intents", "amount=100&currency=usd&application_fee_amount=-1", nil); status != 400 || !strings.Contains(body, "application_fee_amount") {
 		t.Fatalf("negative fee: %d %s", status, body)
 	}
+}
+
+// leafSamples returns, for each leaf under name, a form that reaches it
+// and that the spec allows (required siblings filled in), and for each
+// hash a form with a key the spec does not define (bad, with the path
+// Stripe would name).
+func leafSamples(name string, s *openapi3.SchemaRef, depth int, good *[]url.Values, bad *[][2]string) {
+	if s == nil || s.Value == nil || depth > 6 {
+		return
+	}
+	sc := s.Value
+	if len(sc.AnyOf) > 0 {
+		for _, b := range sc.AnyOf {
+			if b.Value != nil && !(len(b.Value.Enum) == 1 && b.Value.Enum[0] == "") {
+				leafSamples(name, b, depth, good, bad)
+			}
+		}
+		return
+	}
+	switch {
+	case sc.Type.Is("array"):
+		leafSamples(name+"[0]", sc.Items, depth+1, good, bad)
+	case sc.Type.Is("object") && len(sc.Properties) > 0:
+		base := url.Values{}
+		for _, r := range sc.Required {
+			sampleParam(base, name+"["+r+"]", sc.Properties[r], depth+1)
+		}
+		child := func(key string) string { // the child of name a key sits under
+			c, _, _ := strings.Cut(key[len(name)+1:], "]")
+			return c
+		}
+		for _, k := range slices.Sorted(maps.Keys(sc.Properties)) {
+			var sub []url.Values
+			leafSamples(name+"["+k+"]", sc.Properties[k], depth+1, &sub, bad)
+			for _, v := range sub {
+				sent := map[string]bool{}
+				for key := range v {
+					sent[child(key)] = true
+				}
+				for bk, bv := range base {
+					if !sent[child(bk)] {
+						v[bk] = bv
+					}
+				}
+				*good = append(*good, v)
+			}
+		}
+		*bad = append(*bad, [2]string{encodeWith(base, name+"[zz_not_in_spec]", "1"), name + "[zz_not_in_spec]"})
+	case sc.Type.Is("object") && sc.AdditionalProperties.Schema != nil:
+		leafSamples(name+"[k]", sc.AdditionalProperties.Schema, depth+1, good, bad)
+	default:
+		v := url.Values{}
+		sampleParam(v, name, s, depth)
+		*good = append(*good, v)
+	}
+}
+
+func encodeWith(v url.Values, k, val string) string {
+	c := url.Values{}
+	for a, b := range v {
+		c[a] = b
+	}
+	c.Set(k, val)
+	return c.Encode()
+}
+
+// TestSpecTablesMatchTheSpec checks the compiled tables of every
+// operation in specparams.json, served or not yet, against the spec read
+// by another parser: every leaf parameter the spec defines passes, an
+// unknown key in any hash is parameter_unknown with its path.
+func TestSpecTablesMatchTheSpec(t *testing.T) {
+	doc, err := openAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := compiledSpec()
+	goodN, badN := 0, 0
+	for key, top := range sp.ops {
+		method, tmpl, _ := strings.Cut(key, " ")
+		_, op := specOperation(doc, method, strings.ReplaceAll(tmpl, "{}", "x_1"))
+		if op == nil {
+			t.Errorf("%s: not in the spec", key)
+			continue
+		}
+		for name, s := range opParams(op) {
+			var good []url.Values
+			var bad [][2]string
+			leafSamples(name, s, 0, &good, &bad)
+			for _, v := range good {
+				goodN++
+				f := getForm()
+				if err := f.parse(v.Encode()); err != nil {
+					t.Fatalf("%s %s: %v", key, v.Encode(), err)
+				}
+				if e := validateSpec(f, top); e != nil {
+					t.Errorf("%s %s: %s", key, v.Encode(), e.message)
+				}
+				putForm(f)
+			}
+			for _, b := range bad {
+				badN++
+				f := getForm()
+				if err := f.parse(b[0]); err != nil {
+					t.Fatalf("%s %s: %v", key, b[0], err)
+				}
+				if e := validateSpec(f, top); e == nil || e.code != "parameter_unknown" || e.param != b[1] {
+					t.Errorf("%s %s: %v, want parameter_unknown %s", key, b[0], e, b[1])
+				}
+				putForm(f)
+			}
+		}
+	}
+	t.Logf("%d operations: %d forms the spec allows passed, %d unknown keys refused", len(sp.ops), goodN, badN)
 }
