@@ -214,7 +214,7 @@ func checkParam(f *form, c int32, s *pnode, at *ppath) *apiError {
 			return nil
 		}
 		// When no branch takes the value, the error is the one of the
-		// branch that knows most of a hash's keys (then, an unknown key
+		// branch that knows most of what was sent (then, an unknown key
 		// over a missing one): a token hash with a typo is told about
 		// the typo, not about the card number it lacks.
 		var best *apiError
@@ -229,7 +229,7 @@ func checkParam(f *form, c int32, s *pnode, at *ppath) *apiError {
 			if e == nil {
 				return nil
 			}
-			score := 2 * b.knownKeys(f, c)
+			score := 2 * b.known(f, c)
 			if e.code == "parameter_unknown" {
 				score++
 			}
@@ -327,15 +327,37 @@ func indexName(i int) string {
 	return strconv.Itoa(i)
 }
 
-// knownKeys counts the keys of hash node c that s names.
-func (s *pnode) knownKeys(f *form, c int32) int {
-	n := 0
-	for k := f.nodes[c].first; k >= 0; k = f.nodes[k].next {
-		if s.props[f.nodes[k].name] != nil {
-			n++
+// known counts the nodes under c whose names s defines, at any depth:
+// how well a value fits a branch it failed.
+func (s *pnode) known(f *form, c int32) int {
+	n := &f.nodes[c]
+	total := 0
+	switch s.typ {
+	case '|':
+		for _, b := range s.anyOf {
+			total = max(total, b.known(f, c))
+		}
+	case 'o':
+		if n.kind != kindHash {
+			return 0
+		}
+		for k := n.first; k >= 0; k = f.nodes[k].next {
+			sub := s.props[f.nodes[k].name]
+			if sub == nil {
+				sub = s.addl
+			}
+			if sub != nil {
+				total += 1 + sub.known(f, k)
+			}
+		}
+	case 'a':
+		if s.items != nil && n.kind != kindValue {
+			for k := n.first; k >= 0; k = f.nodes[k].next {
+				total += s.items.known(f, k)
+			}
 		}
 	}
-	return n
+	return total
 }
 
 // fits reports whether a form node of kind k can be of this schema.
