@@ -30,6 +30,15 @@ func TestSpecConformance(t *testing.T) {
 		return m
 	}
 	idOf := func(m map[string]any) string { s, _ := m["id"].(string); return s }
+	firstOf := func(list map[string]any) string {
+		t.Helper()
+		data, _ := list["data"].([]any)
+		if len(data) == 0 {
+			t.Fatalf("empty list: %v", list)
+		}
+		m, _ := data[0].(map[string]any)
+		return idOf(m)
+	}
 
 	ids["pi"] = idOf(do("POST", "/v1/payment_intents", "amount=1000&currency=usd&payment_method=pm_card_visa&confirm=true&payment_method_types[]=card&metadata[order_id]=o1", 200))
 	do("POST", "/v1/payment_intents", "amount=1000&currency=usd&payment_method=pm_card_chargeDeclined&confirm=true&payment_method_types[]=card", 402)
@@ -58,12 +67,7 @@ func TestSpecConformance(t *testing.T) {
 	do("POST", "/v1/payment_intents/{cancel}/cancel", "cancellation_reason=abandoned", 200)
 	do("POST", "/v1/payment_intents/{cancel}/cancel", "", 400)
 
-	charges := do("GET", "/v1/charges?limit=5", "", 200)
-	data, _ := charges["data"].([]any)
-	if len(data) == 0 {
-		t.Fatal("no charges")
-	}
-	ids["ch"] = idOf(data[0].(map[string]any))
+	ids["ch"] = firstOf(do("GET", "/v1/charges?limit=5", "", 200))
 	do("GET", "/v1/charges?limit=101", "", 400)
 	do("GET", "/v1/charges/{ch}?expand[]=payment_intent.latest_charge&expand[]=balance_transaction", "", 200)
 	do("GET", "/v1/charges/search?query="+urlQueryEscape("status:'succeeded' AND amount>100")+"&expand[]=data.payment_intent", "", 200)
@@ -83,12 +87,7 @@ func TestSpecConformance(t *testing.T) {
 	do("POST", "/v1/refunds/{pending}/cancel", "", 200)
 	do("POST", "/v1/refunds/{re}/cancel", "", 400)
 
-	events := do("GET", "/v1/events?limit=100", "", 200)
-	evs, _ := events["data"].([]any)
-	if len(evs) == 0 {
-		t.Fatal("no events")
-	}
-	ids["evt"] = idOf(evs[0].(map[string]any))
+	ids["evt"] = firstOf(do("GET", "/v1/events?limit=100", "", 200))
 	do("GET", "/v1/events?delivery_success=maybe", "", 400)
 	do("GET", "/v1/events/{evt}", "", 200)
 	do("GET", "/v1/events/evt_missing", "", 404)
