@@ -4,7 +4,7 @@
 //
 // A Provider is an http.Handler. Under /v1/ it serves PaymentIntents
 // (create, confirm, capture, cancel, update, retrieve, list, search),
-// Charges (retrieve, list), Refunds (create, retrieve, update, cancel,
+// Charges (retrieve, list, search), Refunds (create, retrieve, update, cancel,
 // list) and Events (retrieve, list) in Stripe's wire format: form-encoded
 // requests with bracketed keys, JSON answers, Stripe's error envelopes,
 // Request-Id headers and Stripe's idempotency rules (replay with
@@ -26,7 +26,12 @@
 // are data (Fault, one FaultKind per misbehaviour) and count the times
 // they acted, because a fault that never fired proves nothing.
 //
-// Unknown routes get Stripe's 404 and unknown parameters its 400
-// parameter_unknown; both are counted in the Snapshot so a test can assert
-// that an integration made none.
+// Stripe's OpenAPI spec (from the stripe-mock module) is the source of
+// truth: the parameters each operation takes are generated from it
+// (specparams.json, see specgen_test.go), and the package's tests check
+// every answer they get against the spec's schema for its operation.
+//
+// Unknown routes get Stripe's 404 and parameters the spec does not define
+// its 400 parameter_unknown; both are counted in the Snapshot so a test
+// can assert that an integration made none.
 package fakeprovider

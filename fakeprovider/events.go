@@ -66,6 +66,11 @@ func (p *Provider) renderEventLocked(ev *event) []byte {
 }
 
 func (p *Provider) eventRetrieve(c *call) *result {
+	in := c.in()
+	in.expand(0) // an event expands nothing
+	if in.err != nil {
+		return p.errResult(c, in.err)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ev := p.eventLocked(c.id)
@@ -76,27 +81,20 @@ func (p *Provider) eventRetrieve(c *call) *result {
 }
 
 func (p *Provider) eventList(c *call) *result {
-	typ, _, e := c.f.strParam("type")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	types, _, e := c.f.list("types")
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	in := c.in()
+	typ, _ := in.str("type")
+	types, _ := in.list("types")
 	if typ != "" && len(types) > 0 {
-		return p.errResult(c, exclusiveParams("type", "types"))
+		in.fail(exclusiveParams("type", "types"))
 	}
 	if typ != "" {
 		types = []string{typ}
 	}
-	ds, hasDS, e := c.f.boolParam("delivery_success")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
+	ds, hasDS := in.flag("delivery_success")
+	lp := in.listParams()
+	in.expandList(0)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -51,7 +51,7 @@ func TestLockTimeoutRetriedWithSameKey(t *testing.T) {
 		mu.Lock()
 		keys = append(keys, r.Header.Get("Idempotency-Key"))
 		mu.Unlock()
-		h.p.ServeHTTP(w, r)
+		h.spec.ServeHTTP(w, r)
 	})
 	id := mustAdd(t, h.p, Fault{Kind: FaultLockTimeout, Count: 2, Endpoint: "POST /v1/payment_intents"})
 	pi, err := h.client(2, 0).V1PaymentIntents.Create(bg, visaParams("o", 1000))

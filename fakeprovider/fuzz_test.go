@@ -48,21 +48,26 @@ func FuzzFormDecode(f *testing.F) {
 				t.Fatalf("%q: got %q %v %v, want %q", k, got, ok, e, v)
 			}
 		}
-		_ = validateParams(fm, routes[routePICreate].params)
+		_ = validateSpec(fm, specFor(routePICreate))
+		_ = validateParams(fm, handParams)
 		_, _, _ = fm.list("expand")
 		_, _, _, _ = fm.hash("metadata")
 	})
 }
 
 // FuzzHandlers sends arbitrary requests to every route of one provider:
-// each must get a well-formed JSON answer with a status below 500.
+// each must get an answer below 500 that Stripe's spec allows.
 func FuzzHandlers(f *testing.F) {
 	p := New(WithSeed(1))
 	f.Cleanup(func() { _ = p.Close() })
+	doc, err := openAPI()
+	if err != nil {
+		f.Fatal(err)
+	}
 	paths := []string{
 		"/v1/payment_intents", "/v1/payment_intents/search", "/v1/payment_intents/%s", "/v1/payment_intents/%s/confirm",
 		"/v1/payment_intents/%s/capture", "/v1/payment_intents/%s/cancel", "/v1/charges", "/v1/charges/%s",
-		"/v1/refunds", "/v1/refunds/%s", "/v1/refunds/%s/cancel", "/v1/events", "/v1/events/%s",
+		"/v1/refunds", "/v1/refunds/%s", "/v1/refunds/%s/cancel", "/v1/events", "/v1/events/%s", "/v1/charges/search",
 	}
 	seeds := []struct {
 		post   bool
@@ -91,6 +96,8 @@ func FuzzHandlers(f *testing.F) {
 		{path: 6, query: "payment_intent=pi_x&expand[0]=data.x"},
 		{path: 7, id: "ch_x", query: "expand[]=payment_intent"},
 		{path: 12, id: "evt_x"},
+		{path: 13, query: "query=status:'succeeded' AND payment_method_details.card.last4:'4242'&expand[]=data.balance_transaction"},
+		{path: 0, query: "created=5&expand[]=data.latest_charge.balance_transaction"},
 		{post: true, path: 0, body: "amount[a][b][c]=1&currency[]=usd&%41=1"},
 		{post: false, path: 0, method: "DELETE"},
 		{post: true, path: 0, body: strings.Repeat("metadata[k]=v&", 60)},
@@ -134,6 +141,9 @@ func FuzzHandlers(f *testing.F) {
 		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %s: answer is not JSON: %s", m, path, rec.Body.String())
+		}
+		if _, err := validateAnswer(doc, m, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+			t.Fatalf("%s %s %q: %d answer the spec does not allow: %v\n%s", m, path, body, rec.Code, err, rec.Body.String())
 		}
 		if !strings.HasPrefix(rec.Header().Get("Request-Id"), "req_") {
 			t.Fatal("no Request-Id")

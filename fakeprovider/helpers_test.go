@@ -3,6 +3,7 @@ package fakeprovider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,24 +18,40 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(&specSummaryRunner{m})
+}
+
+// specSummaryRunner prints, under -v, what the spec validated.
+type specSummaryRunner struct{ m *testing.M }
+
+func (r *specSummaryRunner) Run() int {
+	code := r.m.Run()
+	if testing.Verbose() {
+		fmt.Print(specSummary())
+	}
+	return code
 }
 
 const testKey = "sk_test_paychaos123456"
 
 // harness is a provider behind a loopback server, with stripe-go clients.
+// Every API answer it sends is checked against Stripe's spec when the
+// test ends.
 type harness struct {
-	t   *testing.T
-	p   *Provider
-	srv *httptest.Server
-	trs []*http.Transport
+	t    *testing.T
+	p    *Provider
+	spec *specRecorder // the handler srv serves
+	srv  *httptest.Server
+	trs  []*http.Transport
 }
 
 func newHarness(t *testing.T, opts ...Option) *harness {
 	t.Helper()
 	p := New(opts...)
-	srv := httptest.NewServer(p)
-	h := &harness{t: t, p: p, srv: srv}
+	sr := &specRecorder{p: p}
+	checkSpec(t, sr) // runs last, once the server is closed
+	srv := httptest.NewServer(sr)
+	h := &harness{t: t, p: p, spec: sr, srv: srv}
 	t.Cleanup(func() {
 		for _, tr := range h.trs {
 			tr.CloseIdleConnections()
@@ -178,6 +195,11 @@ func newHookSink(t *testing.T, secret string) *hookSink {
 		s.events = append(s.events, ev)
 		w.WriteHeader(http.StatusOK)
 	}))
+	checkDeliveries(t, func() [][]byte {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.raw
+	})
 	t.Cleanup(s.srv.Close)
 	return s
 }

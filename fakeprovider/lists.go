@@ -13,54 +13,53 @@ type listParams struct {
 	hasGt, hasGte, hasLt, hasLte bool
 }
 
-func readListParams(f *form) (lp listParams, e *apiError) {
+// readListParams reads the pagination and created filters.
+func readListParams(f *form) (listParams, *apiError) {
+	in := &reader{f: f}
+	lp := in.listParams()
+	return lp, in.err
+}
+
+// listParams reads the pagination and created filters.
+func (in *reader) listParams() (lp listParams) {
 	lp.limit = 10
-	if n, ok, e := f.int64Param("limit"); e != nil {
-		return lp, e
-	} else if ok {
+	if n, ok := in.num("limit"); ok {
 		if n < 1 || n > 100 {
-			return lp, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: "limit",
-				message: "This value must be between 1 and 100 (got " + strconv.FormatInt(n, 10) + ")."}
+			in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: "limit",
+				message: "This value must be between 1 and 100 (got " + strconv.FormatInt(n, 10) + ")."})
 		}
 		lp.limit = int(n)
 	}
-	if lp.startingAfter, _, e = f.strParam("starting_after"); e != nil {
-		return lp, e
-	}
-	if lp.endingBefore, _, e = f.strParam("ending_before"); e != nil {
-		return lp, e
-	}
+	lp.startingAfter, _ = in.str("starting_after")
+	lp.endingBefore, _ = in.str("ending_before")
 	if lp.startingAfter != "" && lp.endingBefore != "" {
-		return lp, exclusiveParams("starting_after", "ending_before")
+		in.fail(exclusiveParams("starting_after", "ending_before"))
 	}
-	// created is an exact timestamp or a hash of bounds.
-	if s, ok, _ := f.str("created"); ok {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return lp, invalidInteger("created", s)
+	// created is an exact timestamp (created=…) or a hash of bounds
+	// (created[gte]=…).
+	if c := in.f.lookup("created"); c >= 0 && in.f.nodes[c].kind == kindValue {
+		if n, ok := in.num("created"); ok {
+			lp.gte, lp.lte, lp.hasGte, lp.hasLte = n, n, true, true
 		}
-		lp.gte, lp.lte, lp.hasGte, lp.hasLte = n, n, true, true
-		return lp, nil
+		return lp
 	}
 	for _, b := range []struct {
 		key string
 		v   *int64
 		has *bool
 	}{{"gt", &lp.gt, &lp.hasGt}, {"gte", &lp.gte, &lp.hasGte}, {"lt", &lp.lt, &lp.hasLt}, {"lte", &lp.lte, &lp.hasLte}} {
-		s, ok, e := f.sub("created", b.key)
-		if e != nil {
-			return lp, e
-		}
+		s, ok := in.sub("created", b.key)
 		if !ok {
 			continue
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return lp, invalidInteger("created["+b.key+"]", s)
+			in.fail(invalidInteger("created["+b.key+"]", s))
+			continue
 		}
 		*b.v, *b.has = n, true
 	}
-	return lp, nil
+	return lp
 }
 
 func (lp listParams) createdOK(t int64) bool {
@@ -122,17 +121,12 @@ func listPage[T stored](p *Provider, order []T, prefix string, lp listParams, ma
 }
 
 func (p *Provider) piList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	customer, _, e := c.f.strParam("customer")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(0)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	customer, _ := in.str("customer")
+	exp := in.expandList(piExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -146,9 +140,10 @@ func (p *Provider) piList(c *call) *result {
 }
 
 func (p *Provider) chargeRetrieve(c *call) *result {
-	exp, e := c.f.expansionParam(expandPaymentIntent)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	exp := in.expand(chargeExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -160,21 +155,14 @@ func (p *Provider) chargeRetrieve(c *call) *result {
 }
 
 func (p *Provider) chargeList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	piID, _, e := c.f.strParam("payment_intent")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	customer, _, e := c.f.strParam("customer")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(0)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	piID, _ := in.str("payment_intent")
+	customer, _ := in.str("customer")
+	in.str("transfer_group")
+	exp := in.expandList(chargeExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

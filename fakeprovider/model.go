@@ -52,6 +52,11 @@ type paymentIntent struct {
 type piExtra struct {
 	customer, description, receiptEmail, setupFutureUsage, statementDesc string
 	returnURL, cancellationReason                                        string
+	// Connect fields, kept and shown as sent: the provider moves no
+	// money between accounts.
+	transferGroup, onBehalfOf, transferDest, statementSuffix string
+	appFee                                                   int64
+	hasAppFee                                                bool
 }
 
 // noExtra is the shared empty piExtra.

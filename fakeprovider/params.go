@@ -14,7 +14,8 @@ import (
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // decode reads the query string and, for POST, the form body, and checks
-// every parameter against the route's list. A bad body gets a precise
+// every parameter against the spec's parameters of the route (or, for a
+// route the spec lacks, the route's own list). A bad body gets a precise
 // 4xx and changes nothing.
 func (p *Provider) decode(r *http.Request, rt routeID) (*form, *apiError) {
 	f := getForm()
@@ -54,7 +55,13 @@ func (p *Provider) decodeInto(f *form, r *http.Request, rt routeID) *apiError {
 			return formErr(err)
 		}
 	}
-	if e := validateParams(f, routes[rt].params); e != nil {
+	var e *apiError
+	if s := specFor(rt); s != nil {
+		e = validateSpec(f, s)
+	} else {
+		e = validateParams(f, routes[rt].params) // a route the spec lacks
+	}
+	if e != nil {
 		if e.code == "parameter_unknown" {
 			p.mu.Lock()
 			p.st.unknownParams++
@@ -222,8 +229,15 @@ func (f *form) metadataParam() (upd []pair, sent, cleared bool, e *apiError) {
 	return kv, sent, cleared, nil
 }
 
-// expansionParam reads expand[] against what the object can expand.
+// expansionParam reads expand[] against what the object can expand,
+// to the depth Stripe allows (latest_charge.balance_transaction).
 func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
+	return f.expansions(allowed, false)
+}
+
+// expansions reads expand[]; for a list or search result (list) every
+// path starts with "data." (data.latest_charge).
+func (f *form) expansions(allowed expansion, list bool) (expansion, *apiError) {
 	l, ok, err := f.list("expand")
 	if err != nil {
 		return 0, err
@@ -233,18 +247,9 @@ func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
 	}
 	var exp expansion
 	for _, s := range l {
-		var x expansion
-		switch s {
-		case "latest_charge":
-			x = expandLatestCharge
-		case "payment_method":
-			x = expandPaymentMethod
-		case "payment_intent":
-			x = expandPaymentIntent
-		case "charge":
-			x = expandCharge
-		}
-		if x == 0 || allowed&x == 0 {
+		path, inData := strings.CutPrefix(s, "data.")
+		x, good := parseExpansion(path, allowed)
+		if !good || list != inData {
 			return 0, invalidParam("expand", fmt.Sprintf("This property cannot be expanded (%s).", truncateForMsg(s)))
 		}
 		exp |= x

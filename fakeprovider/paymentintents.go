@@ -19,138 +19,136 @@ type piParams struct {
 	mdSent, mdCleared bool
 	pmTypes           []string
 	pmTypesSent       bool
+
+	transferGroup, onBehalfOf, transferDest, stmtSuffix string
+	appFee                                              int64
+	hasAppFee                                           bool
+}
+
+// connectSent reports whether any Connect field was sent.
+func (pp *piParams) connectSent() bool {
+	return pp.transferGroup != "" || pp.onBehalfOf != "" || pp.transferDest != "" || pp.stmtSuffix != "" || pp.hasAppFee
 }
 
 // readPIParams reads and checks the shared fields.
-func readPIParams(f *form) (pp piParams, e *apiError) {
-	if pp.amountN, pp.hasAmount, e = f.int64Param("amount"); e != nil {
-		return pp, e
-	}
-	for _, fld := range []struct {
-		name string
-		dst  *string
-	}{{"currency", &pp.currency}, {"payment_method", &pp.pm}, {"customer", &pp.customer}, {"description", &pp.description},
-		{"receipt_email", &pp.receiptEmail}, {"statement_descriptor", &pp.stmt}} {
-		if *fld.dst, _, e = f.strParam(fld.name); e != nil {
-			return pp, e
-		}
-	}
-	if pp.sfu, _, e = f.enumParam("setup_future_usage", "on_session", "off_session"); e != nil {
-		return pp, e
-	}
-	if pp.captureMethod, _, e = f.enumParam("capture_method", "automatic", "automatic_async", "manual"); e != nil {
-		return pp, e
-	}
+func readPIParams(f *form) (piParams, *apiError) {
+	in := &reader{f: f}
+	pp := in.piParams()
+	return pp, in.err
+}
+
+// piParams reads and checks the fields create and update share.
+func (in *reader) piParams() (pp piParams) {
+	pp.amountN, pp.hasAmount = in.num("amount")
+	pp.currency, _ = in.str("currency")
+	pp.pm, _ = in.str("payment_method")
+	pp.customer, _ = in.str("customer")
+	pp.description, _ = in.str("description")
+	pp.receiptEmail, _ = in.str("receipt_email")
+	pp.stmt, _ = in.str("statement_descriptor")
+	pp.sfu = in.enum("setup_future_usage", "on_session", "off_session")
+	pp.captureMethod = in.enum("capture_method", "automatic", "automatic_async", "manual")
 	if len(pp.stmt) > 22 {
-		return pp, invalidParam("statement_descriptor", "The statement descriptor must be at most 22 characters.")
+		in.fail(invalidParam("statement_descriptor", "The statement descriptor must be at most 22 characters."))
 	}
 	if len(pp.description) > 1000 {
-		return pp, invalidParam("description", "The description must be at most 1000 characters.")
+		in.fail(invalidParam("description", "The description must be at most 1000 characters."))
 	}
-	if pp.md, pp.mdSent, pp.mdCleared, e = f.metadataParam(); e != nil {
-		return pp, e
+	pp.transferGroup, _ = in.str("transfer_group")
+	pp.onBehalfOf, _ = in.str("on_behalf_of")
+	pp.transferDest, _ = in.sub("transfer_data", "destination")
+	pp.stmtSuffix, _ = in.str("statement_descriptor_suffix")
+	pp.appFee, pp.hasAppFee = in.num("application_fee_amount")
+	if pp.hasAppFee && pp.appFee < 0 {
+		in.fail(invalidParam("application_fee_amount", "This value must be greater than or equal to 0."))
 	}
-	var le *apiError
-	pp.pmTypes, pp.pmTypesSent, le = f.list("payment_method_types")
-	if le != nil {
-		return pp, le
-	}
-	for _, t := range pp.pmTypes {
+	pp.md, pp.mdSent, pp.mdCleared = in.metadata()
+	pp.pmTypes, pp.pmTypesSent = in.list("payment_method_types")
+	in.cardOnly(pp.pmTypes)
+	in.paymentMethod(pp.pm)
+	return pp
+}
+
+// cardOnly fails payment_method_types other than card.
+func (in *reader) cardOnly(types []string) {
+	for _, t := range types {
 		if t != "card" {
-			return pp, invalidParam("payment_method_types", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(t)))
+			in.fail(invalidParam("payment_method_types", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(t))))
 		}
 	}
-	if pp.pm != "" && testCards[pp.pm] == nil {
-		return pp, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: "payment_method",
-			message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pp.pm))}
+}
+
+// paymentMethod fails a payment_method that is no test card.
+func (in *reader) paymentMethod(pm string) {
+	if pm != "" && testCards[pm] == nil {
+		in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: "payment_method",
+			message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pm))})
 	}
-	return pp, nil
 }
 
 // readConfirmOpts reads the confirmation parameters.
-func readConfirmOpts(f *form) (o confirmOpts, e *apiError) {
-	if o.returnURL, _, e = f.strParam("return_url"); e != nil {
-		return o, e
-	}
+func readConfirmOpts(f *form) (confirmOpts, *apiError) {
+	in := &reader{f: f}
+	o := in.confirmOpts()
+	return o, in.err
+}
+
+// confirmOpts reads the confirmation parameters.
+func (in *reader) confirmOpts() (o confirmOpts) {
+	o.returnURL, _ = in.str("return_url")
 	// off_session is a boolean, or one_off/recurring.
-	s, ok, e := f.strParam("off_session")
-	if e != nil {
-		return o, e
-	}
-	if ok {
+	if s, ok := in.str("off_session"); ok {
 		switch s {
 		case "true", "one_off", "recurring":
 			o.offSession = true
 		case "false":
 		default:
-			return o, invalidBoolean("off_session", s)
+			in.fail(invalidBoolean("off_session", s))
 		}
 	}
-	if o.errorOnRequiresAction, _, e = f.boolParam("error_on_requires_action"); e != nil {
-		return o, e
-	}
-	if _, _, e = f.boolParam("use_stripe_sdk"); e != nil {
-		return o, e
-	}
-	return o, nil
+	o.errorOnRequiresAction, _ = in.flag("error_on_requires_action")
+	in.flag("use_stripe_sdk")
+	return o
 }
 
 func (p *Provider) piCreate(c *call) *result {
-	f := c.f
-	pp, e := readPIParams(f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	in := c.in()
+	pp := in.piParams()
 	for _, name := range []string{"amount", "currency"} {
-		if v, sent, _ := f.str(name); !sent {
-			return p.errResult(c, missingParam(name))
+		if v, sent, _ := c.f.str(name); !sent {
+			in.fail(missingParam(name))
 		} else if v == "" {
-			return p.errResult(c, emptyParam(name))
+			in.fail(emptyParam(name))
 		}
 	}
-	cur, e := checkCurrency("currency", pp.currency)
-	if e != nil {
-		return p.errResult(c, e)
+	var cur string
+	if in.ok() {
+		cur, in.err = checkCurrency("currency", pp.currency)
 	}
-	if e := checkAmount("amount", pp.amountN, cur); e != nil {
-		return p.errResult(c, e)
+	if in.ok() {
+		in.fail(checkAmount("amount", pp.amountN, cur))
 	}
-	confirm, _, e := f.boolParam("confirm")
-	if e != nil {
-		return p.errResult(c, e)
+	confirm, _ := in.flag("confirm")
+	cm := in.enum("confirmation_method", "automatic", "manual")
+	opts := in.confirmOpts()
+	if !confirm && (in.has("off_session") || in.has("error_on_requires_action")) {
+		in.fail(invalidParam("off_session", "You can only pass in off_session or error_on_requires_action when confirm is set to true."))
 	}
-	cm, _, e := f.enumParam("confirmation_method", "automatic", "manual")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	opts, e := readConfirmOpts(f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if !confirm && (f.has("off_session") || f.has("error_on_requires_action")) {
-		return p.errResult(c, invalidParam("off_session", "You can only pass in off_session or error_on_requires_action when confirm is set to true."))
-	}
-	apmEnabled, apmSet, e := subBool(f, "automatic_payment_methods", "enabled")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	redirects, _, e := f.sub("automatic_payment_methods", "allow_redirects")
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	apmEnabled, apmSet := in.subFlag("automatic_payment_methods", "enabled")
+	redirects, _ := in.sub("automatic_payment_methods", "allow_redirects")
 	if redirects != "" && redirects != "always" && redirects != "never" {
-		return p.errResult(c, invalidParam("automatic_payment_methods[allow_redirects]", "Invalid automatic_payment_methods[allow_redirects]: must be one of always, never"))
+		in.fail(invalidParam("automatic_payment_methods[allow_redirects]", "Invalid automatic_payment_methods[allow_redirects]: must be one of always, never"))
 	}
 	if pp.pmTypesSent && apmSet && apmEnabled {
-		return p.errResult(c, exclusiveParams("payment_method_types", "automatic_payment_methods"))
+		in.fail(exclusiveParams("payment_method_types", "automatic_payment_methods"))
 	}
-	exp, e := f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	exp := in.expand(piExpandable)
 	if confirm && pp.pm == "" {
-		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "payment_intent_unexpected_state", param: "payment_method",
+		in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "payment_intent_unexpected_state", param: "payment_method",
 			message: "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method."})
+	}
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 
 	now := p.nowFor(c)
@@ -159,9 +157,11 @@ func (p *Provider) piCreate(c *call) *result {
 		createdNs: now.UnixNano(), paymentMethod: pp.pm, idemKey: c.idemKey,
 		metadata: setMetadata(nil, pp.md, false), pmTypes: pp.pmTypes, x: noExtra,
 	}
-	if pp.customer != "" || pp.description != "" || pp.receiptEmail != "" || pp.sfu != "" || pp.stmt != "" || opts.returnURL != "" {
+	if pp.customer != "" || pp.description != "" || pp.receiptEmail != "" || pp.sfu != "" || pp.stmt != "" || opts.returnURL != "" || pp.connectSent() {
 		v.x = &piExtra{customer: pp.customer, description: pp.description, receiptEmail: pp.receiptEmail,
-			setupFutureUsage: pp.sfu, statementDesc: pp.stmt, returnURL: opts.returnURL}
+			setupFutureUsage: pp.sfu, statementDesc: pp.stmt, returnURL: opts.returnURL,
+			transferGroup: pp.transferGroup, onBehalfOf: pp.onBehalfOf, transferDest: pp.transferDest,
+			statementSuffix: pp.stmtSuffix, appFee: pp.appFee, hasAppFee: pp.hasAppFee}
 	}
 	if v.captureMethod == "" {
 		v.captureMethod = "automatic_async"
@@ -240,13 +240,11 @@ func (p *Provider) lookupPILocked(c *call) (*paymentIntent, *apiError) {
 }
 
 func (p *Provider) piRetrieve(c *call) *result {
-	exp, e := c.f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	secret, hasSecret, e := c.f.strParam("client_secret")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	exp := in.expand(piExpandable)
+	secret, hasSecret := in.str("client_secret")
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -261,13 +259,11 @@ func (p *Provider) piRetrieve(c *call) *result {
 }
 
 func (p *Provider) piUpdate(c *call) *result {
-	pp, e := readPIParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	pp := in.piParams()
+	exp := in.expand(piExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -330,6 +326,16 @@ func (p *Provider) piUpdate(c *call) *result {
 	if c.f.has("statement_descriptor") {
 		pi.edit().statementDesc = pp.stmt
 	}
+	if c.f.has("statement_descriptor_suffix") {
+		pi.edit().statementSuffix = pp.stmtSuffix
+	}
+	if c.f.has("transfer_group") {
+		pi.edit().transferGroup = pp.transferGroup
+	}
+	if c.f.has("application_fee_amount") {
+		x := pi.edit()
+		x.appFee, x.hasAppFee = pp.appFee, pp.hasAppFee
+	}
 	if pp.mdSent {
 		pi.metadata = setMetadata(pi.metadata, pp.md, pp.mdCleared)
 	}
@@ -337,33 +343,18 @@ func (p *Provider) piUpdate(c *call) *result {
 }
 
 func (p *Provider) piConfirm(c *call) *result {
-	pm, _, e := c.f.strParam("payment_method")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if pm != "" && testCards[pm] == nil {
-		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: "payment_method",
-			message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pm))})
-	}
-	cm, _, e := c.f.enumParam("capture_method", "automatic", "automatic_async", "manual")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	opts, e := readConfirmOpts(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	receipt, hasReceipt, e := c.f.strParam("receipt_email")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	secret, hasSecret, e := c.f.strParam("client_secret")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	pm, _ := in.str("payment_method")
+	in.paymentMethod(pm)
+	cm := in.enum("capture_method", "automatic", "automatic_async", "manual")
+	opts := in.confirmOpts()
+	receipt, hasReceipt := in.str("receipt_email")
+	secret, hasSecret := in.str("client_secret")
+	pmTypes, _ := in.list("payment_method_types")
+	in.cardOnly(pmTypes)
+	exp := in.expand(piExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -401,24 +392,15 @@ func (p *Provider) piConfirm(c *call) *result {
 }
 
 func (p *Provider) piCapture(c *call) *result {
-	amt, hasAmt, e := c.f.int64Param("amount_to_capture")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	amt, hasAmt := in.num("amount_to_capture")
+	if final, hasFinal := in.flag("final_capture"); hasFinal && !final {
+		in.fail(invalidParam("final_capture", "final_capture=false (multicapture) is not available on this account."))
 	}
-	final, hasFinal, e := c.f.boolParam("final_capture")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if hasFinal && !final {
-		return p.errResult(c, invalidParam("final_capture", "final_capture=false (multicapture) is not available on this account."))
-	}
-	md, mdSent, mdCleared, e := c.f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
+	md, mdSent, mdCleared := in.metadata()
+	exp := in.expand(piExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -452,13 +434,11 @@ func (p *Provider) piCapture(c *call) *result {
 }
 
 func (p *Provider) piCancel(c *call) *result {
-	reason, _, e := c.f.enumParam("cancellation_reason", "duplicate", "fraudulent", "requested_by_customer", "abandoned")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	reason := in.enum("cancellation_reason", "duplicate", "fraudulent", "requested_by_customer", "abandoned")
+	exp := in.expand(piExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

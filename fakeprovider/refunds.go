@@ -18,43 +18,32 @@ func (ch *charge) refundedByRefunds() int64 {
 }
 
 func (p *Provider) refundCreate(c *call) *result {
-	f := c.f
-	piID, _, e := f.strParam("payment_intent")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	chID, _, e := f.strParam("charge")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if piID == "" && chID == "" {
-		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_missing", param: "payment_intent",
+	in := c.in()
+	piID, _ := in.str("payment_intent")
+	chID, _ := in.str("charge")
+	if in.ok() && piID == "" && chID == "" {
+		in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_missing", param: "payment_intent",
 			message: "One of the following params should be provided for this request: payment_intent or charge."})
 	}
-	amt, hasAmt, e := f.int64Param("amount")
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	amt, hasAmt := in.num("amount")
 	if hasAmt && amt < 1 {
-		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: "amount",
+		in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: "amount",
 			message: "This value must be greater than or equal to 1."})
 	}
-	reason, _, e := f.enumParam("reason", "duplicate", "fraudulent", "requested_by_customer")
-	if e != nil {
-		return p.errResult(c, e)
+	// currency, when sent, must be a currency; whether it is the charge's
+	// is checked once the charge is found.
+	var cur string
+	if s, ok := in.str("currency"); ok && in.ok() {
+		cur, in.err = checkCurrency("currency", s)
 	}
-	md, _, _, e := f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	for _, b := range []string{"refund_application_fee", "reverse_transfer"} {
-		if _, _, e := f.boolParam(b); e != nil {
-			return p.errResult(c, e)
-		}
-	}
-	exp, e := f.expansionParam(expandCharge | expandPaymentIntent)
-	if e != nil {
-		return p.errResult(c, e)
+	reason := in.enum("reason", "duplicate", "fraudulent", "requested_by_customer")
+	in.enum("origin", "customer_balance")
+	md, _, _ := in.metadata()
+	in.flag("refund_application_fee")
+	in.flag("reverse_transfer")
+	exp := in.expand(refundExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 
 	p.mu.Lock()
@@ -80,6 +69,9 @@ func (p *Provider) refundCreate(c *call) *result {
 			return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "charge_not_refundable", param: "payment_intent", message: msg, save: true})
 		}
 		ch = pi.latestCharge
+	}
+	if cur != "" && cur != ch.currency {
+		return p.errResult(c, invalidParam("currency", fmt.Sprintf("The currency %s does not match the charge's currency %s.", cur, ch.currency)))
 	}
 	if !ch.captured || ch.status != "succeeded" {
 		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "charge_not_refundable", param: "charge",
@@ -139,9 +131,10 @@ func (p *Provider) failRefund(st *state, id string) {
 }
 
 func (p *Provider) refundRetrieve(c *call) *result {
-	exp, e := c.f.expansionParam(expandCharge | expandPaymentIntent)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	exp := in.expand(refundExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -153,13 +146,11 @@ func (p *Provider) refundRetrieve(c *call) *result {
 }
 
 func (p *Provider) refundUpdate(c *call) *result {
-	md, sent, cleared, e := c.f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(expandCharge | expandPaymentIntent)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	md, sent, cleared := in.metadata()
+	exp := in.expand(refundExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -174,9 +165,10 @@ func (p *Provider) refundUpdate(c *call) *result {
 }
 
 func (p *Provider) refundCancel(c *call) *result {
-	exp, e := c.f.expansionParam(expandCharge | expandPaymentIntent)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	exp := in.expand(refundExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -197,21 +189,13 @@ func (p *Provider) refundCancel(c *call) *result {
 }
 
 func (p *Provider) refundList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	chID, _, e := c.f.strParam("charge")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	piID, _, e := c.f.strParam("payment_intent")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(0)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	chID, _ := in.str("charge")
+	piID, _ := in.str("payment_intent")
+	exp := in.expandList(refundExpandable)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -2,15 +2,68 @@ package fakeprovider
 
 import "strings"
 
-// expansion is the set of expand[] paths a request asked for.
-type expansion uint8
+// expansion is the set of expand[] paths a request asked for: the
+// fields of the object itself in the low byte, those of the objects it
+// expands in the next (sub), and so on, to Stripe's four levels. Sibling
+// objects share a level; their fields have distinct names, so each takes
+// only what was asked of it.
+type expansion uint32
 
 const (
 	expandLatestCharge expansion = 1 << iota
 	expandPaymentMethod
 	expandPaymentIntent
 	expandCharge
+	expandBalanceTransaction
 )
+
+// What each object the provider renders can expand.
+const (
+	piExpandable     = expandLatestCharge | expandPaymentMethod
+	chargeExpandable = expandPaymentIntent | expandBalanceTransaction
+	refundExpandable = expandCharge | expandPaymentIntent | expandBalanceTransaction
+)
+
+// sub is what the objects x expands expand in turn.
+func (x expansion) sub() expansion { return x >> 8 }
+
+// expandable names each field and what the object it holds can expand.
+var expandable = [...]struct {
+	name      string
+	bit, next expansion
+}{
+	{"latest_charge", expandLatestCharge, chargeExpandable},
+	{"payment_method", expandPaymentMethod, 0},
+	{"payment_intent", expandPaymentIntent, piExpandable},
+	{"charge", expandCharge, chargeExpandable},
+	{"balance_transaction", expandBalanceTransaction, 0},
+}
+
+// parseExpansion reads one dotted path for an object that can expand
+// allowed.
+func parseExpansion(path string, allowed expansion) (expansion, bool) {
+	var x expansion
+	shift := 0
+	for seg := range strings.SplitSeq(path, ".") {
+		if shift >= 32 {
+			return 0, false // deeper than Stripe's four levels
+		}
+		var bit, next expansion
+		for _, e := range expandable {
+			if e.name == seg {
+				bit, next = e.bit, e.next
+				break
+			}
+		}
+		if bit == 0 || allowed&bit == 0 {
+			return 0, false
+		}
+		x |= bit << shift
+		allowed = next
+		shift += 8
+	}
+	return x, true
+}
 
 // appendPI appends a PaymentIntent in Stripe's wire shape.
 func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
@@ -22,7 +75,9 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendInt(b, pi.amountCapturable)
 	b = append(b, `,"amount_received":`...)
 	b = appendInt(b, pi.amountReceived)
-	b = append(b, `,"application":null,"application_fee_amount":null,"automatic_payment_methods":`...)
+	b = append(b, `,"application":null,"application_fee_amount":`...)
+	b = appendConnectFee(b, pi.x)
+	b = append(b, `,"automatic_payment_methods":`...)
 	if pi.apm {
 		if pi.redirectsNever {
 			b = append(b, `{"allow_redirects":"never","enabled":true}`...)
@@ -65,7 +120,7 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	case pi.latestCharge == nil:
 		b = append(b, "null"...)
 	case exp&expandLatestCharge != 0:
-		b = p.appendCharge(b, pi.latestCharge, 0)
+		b = p.appendCharge(b, pi.latestCharge, exp.sub())
 	default:
 		b = appendStr(b, pi.latestCharge.id)
 	}
@@ -86,7 +141,9 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 		b = append(b, pi.id...)
 		b = append(b, `"}}`...)
 	}
-	b = append(b, `,"on_behalf_of":null,"payment_method":`...)
+	b = append(b, `,"on_behalf_of":`...)
+	b = appendStrOrNull(b, pi.x.onBehalfOf)
+	b = append(b, `,"payment_method":`...)
 	switch {
 	case pi.paymentMethod == "":
 		b = append(b, "null"...)
@@ -101,12 +158,38 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	b = appendStrOrNull(b, pi.x.receiptEmail)
 	b = append(b, `,"review":null,"setup_future_usage":`...)
 	b = appendStrOrNull(b, pi.x.setupFutureUsage)
-	b = append(b, `,"shipping":null,"source":null,"statement_descriptor":`...)
+	b = append(b, `,"shipping":null,"statement_descriptor":`...)
 	b = appendStrOrNull(b, pi.x.statementDesc)
-	b = append(b, `,"statement_descriptor_suffix":null,"status":`...)
+	b = append(b, `,"statement_descriptor_suffix":`...)
+	b = appendStrOrNull(b, pi.x.statementSuffix)
+	b = append(b, `,"status":`...)
 	b = appendStr(b, pi.status)
-	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
-	return b
+	b = appendConnectTransfer(b, pi.x)
+	return append(b, '}')
+}
+
+// appendConnectFee appends a PaymentIntent's or charge's
+// application_fee_amount, or null.
+func appendConnectFee(b []byte, x *piExtra) []byte {
+	if !x.hasAppFee {
+		return append(b, "null"...)
+	}
+	return appendInt(b, x.appFee)
+}
+
+// appendConnectTransfer appends the transfer_data and transfer_group
+// fields of a PaymentIntent or charge.
+func appendConnectTransfer(b []byte, x *piExtra) []byte {
+	b = append(b, `,"transfer_data":`...)
+	if x.transferDest != "" {
+		b = append(b, `{"destination":`...)
+		b = appendStr(b, x.transferDest)
+		b = append(b, '}')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"transfer_group":`...)
+	return appendStrOrNull(b, x.transferGroup)
 }
 
 // appendCharge appends a Charge. payment_method is a plain id: stripe-go
@@ -120,8 +203,14 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = appendInt(b, ch.amountCaptured)
 	b = append(b, `,"amount_refunded":`...)
 	b = appendInt(b, ch.amountRefunded)
-	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":null,"balance_transaction":`...)
-	b = appendTxn(b, ch.hasTxn, ch.id)
+	b = append(b, `,"application":null,"application_fee":null,"application_fee_amount":`...)
+	b = appendConnectFee(b, ch.pi.x)
+	b = append(b, `,"balance_transaction":`...)
+	if exp&expandBalanceTransaction != 0 && ch.hasTxn {
+		b = appendBalanceTxn(b, ch.id, ch.amountCaptured, ch.currency, ch.created, "charge")
+	} else {
+		b = appendTxn(b, ch.hasTxn, ch.id)
+	}
 	b = append(b, `,"billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null},"calculated_statement_descriptor":"PAYCHAOS","captured":`...)
 	b = appendBool(b, ch.captured)
 	b = append(b, `,"created":`...)
@@ -138,13 +227,15 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	b = appendStrOrNull(b, ch.failureMessage)
 	b = append(b, `,"fraud_details":{},"livemode":false,"metadata":`...)
 	b = appendMetadata(b, ch.metadata)
-	b = append(b, `,"on_behalf_of":null,"outcome":`...)
+	b = append(b, `,"on_behalf_of":`...)
+	b = appendStrOrNull(b, ch.pi.x.onBehalfOf)
+	b = append(b, `,"outcome":`...)
 	b = appendOutcome(b, ch)
 	b = append(b, `,"paid":`...)
 	b = appendBool(b, ch.paid)
 	b = append(b, `,"payment_intent":`...)
 	if exp&expandPaymentIntent != 0 {
-		b = p.appendPI(b, ch.pi, 0)
+		b = p.appendPI(b, ch.pi, exp.sub())
 	} else {
 		b = appendStr(b, ch.pi.id)
 	}
@@ -164,10 +255,10 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 	}
 	b = append(b, `,"refunded":`...)
 	b = appendBool(b, ch.refunded)
-	b = append(b, `,"review":null,"shipping":null,"source":null,"statement_descriptor":null,"statement_descriptor_suffix":null,"status":`...)
+	b = append(b, `,"review":null,"shipping":null,"statement_descriptor":null,"statement_descriptor_suffix":null,"status":`...)
 	b = appendStr(b, ch.status)
-	b = append(b, `,"transfer_data":null,"transfer_group":null}`...)
-	return b
+	b = appendConnectTransfer(b, ch.pi.x)
+	return append(b, '}')
 }
 
 func appendOutcome(b []byte, ch *charge) []byte {
@@ -183,8 +274,27 @@ func appendOutcome(b []byte, ch *charge) []byte {
 	return b
 }
 
-// appendCard appends the card details of a test card.
+// appendCard appends the card details of a test card as a charge's
+// payment_method_details.card shows them.
 func appendCard(b []byte, c *testCard) []byte {
+	b = appendCardDetails(b, c)
+	b = append(b, `,"network":`...)
+	b = appendStr(b, c.brand)
+	return append(b, '}')
+}
+
+// appendPMCard appends a test card as a PaymentMethod's card shows it: the
+// networks it can use instead of the one a payment used.
+func appendPMCard(b []byte, c *testCard) []byte {
+	b = appendCardDetails(b, c)
+	b = append(b, `,"networks":{"available":[`...)
+	b = appendStr(b, c.brand)
+	return append(b, `],"preferred":null}}`...)
+}
+
+// appendCardDetails appends what both shapes of a card share, leaving the
+// object open.
+func appendCardDetails(b []byte, c *testCard) []byte {
 	b = append(b, `{"brand":`...)
 	b = appendStr(b, c.brand)
 	b = append(b, `,"checks":{"address_line1_check":null,"address_postal_code_check":null,"cvc_check":"pass"},"country":`...)
@@ -194,10 +304,7 @@ func appendCard(b []byte, c *testCard) []byte {
 	b = append(b, `","funding":`...)
 	b = appendStr(b, c.funding)
 	b = append(b, `,"last4":`...)
-	b = appendStr(b, c.last4)
-	b = append(b, `,"network":`...)
-	b = appendStr(b, c.brand)
-	return append(b, '}')
+	return appendStr(b, c.last4)
 }
 
 // appendPaymentMethod appends a card PaymentMethod object.
@@ -207,7 +314,7 @@ func appendPaymentMethod(b []byte, id string, c *testCard, created int64) []byte
 	b = append(b, `,"object":"payment_method","billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":null,"phone":null}`...)
 	if c != nil {
 		b = append(b, `,"card":`...)
-		b = appendCard(b, c)
+		b = appendPMCard(b, c)
 	}
 	b = append(b, `,"created":`...)
 	b = appendInt(b, created)
@@ -222,10 +329,14 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = append(b, `,"object":"refund","amount":`...)
 	b = appendInt(b, re.amount)
 	b = append(b, `,"balance_transaction":`...)
-	b = appendTxn(b, re.hasTxn, re.id)
+	if exp&expandBalanceTransaction != 0 && re.hasTxn {
+		b = appendBalanceTxn(b, re.id, -re.amount, re.currency, re.created, "refund")
+	} else {
+		b = appendTxn(b, re.hasTxn, re.id)
+	}
 	b = append(b, `,"charge":`...)
 	if exp&expandCharge != 0 {
-		b = p.appendCharge(b, re.charge, 0)
+		b = p.appendCharge(b, re.charge, exp.sub())
 	} else {
 		b = appendStr(b, re.charge.id)
 	}
@@ -233,13 +344,23 @@ func (p *Provider) appendRefund(b []byte, re *refund, exp expansion) []byte {
 	b = appendInt(b, re.created)
 	b = append(b, `,"currency":`...)
 	b = appendStr(b, re.currency)
-	b = append(b, `,"destination_details":null,"failure_reason":`...)
-	b = appendStrOrNull(b, re.failureReason)
+	// destination_details says where the money goes (back to the card,
+	// once the refund is not pending); failure_reason is absent, never
+	// null, when there is nothing to say.
+	if re.status == "pending" {
+		b = append(b, `,"destination_details":{"card":{"type":"pending"},"type":"card"}`...)
+	} else {
+		b = append(b, `,"destination_details":{"card":{"type":"refund"},"type":"card"}`...)
+	}
+	if re.failureReason != "" {
+		b = append(b, `,"failure_reason":`...)
+		b = appendStr(b, re.failureReason)
+	}
 	b = append(b, `,"metadata":`...)
 	b = appendMetadata(b, re.metadata)
 	b = append(b, `,"payment_intent":`...)
 	if exp&expandPaymentIntent != 0 {
-		b = p.appendPI(b, re.charge.pi, 0)
+		b = p.appendPI(b, re.charge.pi, exp.sub())
 	} else {
 		b = appendStr(b, re.charge.pi.id)
 	}
@@ -326,4 +447,28 @@ func appendTxn(b []byte, has bool, id string) []byte {
 	b = append(b, `"txn_`...)
 	b = append(b, id[strings.IndexByte(id, '_')+1:]...)
 	return append(b, '"')
+}
+
+// appendBalanceTxn appends the balance transaction of a charge or refund
+// (kind), expanded: no fees, available at once.
+func appendBalanceTxn(b []byte, sourceID string, amount int64, currency string, created int64, kind string) []byte {
+	b = append(b, `{"id":`...)
+	b = appendTxn(b, true, sourceID)
+	b = append(b, `,"object":"balance_transaction","amount":`...)
+	b = appendInt(b, amount)
+	b = append(b, `,"available_on":`...)
+	b = appendInt(b, created)
+	b = append(b, `,"balance_type":"payments","created":`...)
+	b = appendInt(b, created)
+	b = append(b, `,"currency":`...)
+	b = appendStr(b, currency)
+	b = append(b, `,"description":null,"exchange_rate":null,"fee":0,"fee_details":[],"net":`...)
+	b = appendInt(b, amount)
+	b = append(b, `,"reporting_category":`...)
+	b = appendStr(b, kind)
+	b = append(b, `,"source":`...)
+	b = appendStr(b, sourceID)
+	b = append(b, `,"status":"available","type":`...)
+	b = appendStr(b, kind)
+	return append(b, '}')
 }

@@ -19,6 +19,7 @@ const (
 	routePICapture
 	routePICancel
 	routeChargeList
+	routeChargeSearch
 	routeChargeRetrieve
 	routeRefundCreate
 	routeRefundList
@@ -51,7 +52,9 @@ type route struct {
 	pattern string // "METHOD /v1/path/{id}", the name used by faults and counters
 	method  string
 	handle  func(*Provider, *call) *result
-	params  map[string]paramSpec
+	// params are the parameters of a route Stripe's spec does not have;
+	// the spec's, when it has the route, take precedence.
+	params map[string]paramSpec
 }
 
 var (
@@ -80,47 +83,27 @@ func withList(m map[string]paramSpec) map[string]paramSpec {
 var routes [numRoutes]route
 
 func init() {
+	// Parameters come from Stripe's spec (specparams.go); params is for a
+	// route the spec does not have.
 	routes = [numRoutes]route{
-		routePICreate: {pattern: "POST /v1/payment_intents", method: http.MethodPost, handle: (*Provider).piCreate, params: specs(map[string]paramSpec{
-			"amount": scalar, "currency": scalar, "payment_method": scalar, "confirm": scalar, "capture_method": scalar,
-			"confirmation_method": scalar, "customer": scalar, "description": scalar, "metadata": meta,
-			"payment_method_types": list, "automatic_payment_methods": {kind: pHash, subs: []string{"enabled", "allow_redirects"}},
-			"return_url": scalar, "off_session": scalar, "error_on_requires_action": scalar, "receipt_email": scalar,
-			"setup_future_usage": scalar, "statement_descriptor": scalar, "statement_descriptor_suffix": scalar,
-			"shipping": anyP, "payment_method_options": anyP, "use_stripe_sdk": scalar, "mandate_data": anyP, "radar_options": anyP,
-		})},
-		routePIList:     {pattern: "GET /v1/payment_intents", method: http.MethodGet, handle: (*Provider).piList, params: withList(map[string]paramSpec{"customer": scalar})},
-		routePISearch:   {pattern: "GET /v1/payment_intents/search", method: http.MethodGet, handle: (*Provider).piSearch, params: specs(map[string]paramSpec{"query": scalar, "limit": scalar, "page": scalar})},
-		routePIRetrieve: {pattern: "GET /v1/payment_intents/{id}", method: http.MethodGet, handle: (*Provider).piRetrieve, params: specs(map[string]paramSpec{"client_secret": scalar})},
-		routePIUpdate: {pattern: "POST /v1/payment_intents/{id}", method: http.MethodPost, handle: (*Provider).piUpdate, params: specs(map[string]paramSpec{
-			"amount": scalar, "currency": scalar, "customer": scalar, "description": scalar, "metadata": meta,
-			"payment_method": scalar, "payment_method_types": list, "receipt_email": scalar, "setup_future_usage": scalar,
-			"statement_descriptor": scalar, "statement_descriptor_suffix": scalar, "capture_method": scalar,
-			"shipping": anyP, "payment_method_options": anyP,
-		})},
-		routePIConfirm: {pattern: "POST /v1/payment_intents/{id}/confirm", method: http.MethodPost, handle: (*Provider).piConfirm, params: specs(map[string]paramSpec{
-			"payment_method": scalar, "capture_method": scalar, "return_url": scalar, "off_session": scalar,
-			"error_on_requires_action": scalar, "receipt_email": scalar, "setup_future_usage": scalar, "use_stripe_sdk": scalar,
-			"client_secret": scalar, "shipping": anyP, "payment_method_options": anyP, "mandate_data": anyP, "radar_options": anyP,
-		})},
-		routePICapture: {pattern: "POST /v1/payment_intents/{id}/capture", method: http.MethodPost, handle: (*Provider).piCapture, params: specs(map[string]paramSpec{
-			"amount_to_capture": scalar, "final_capture": scalar, "metadata": meta, "statement_descriptor": scalar, "statement_descriptor_suffix": scalar,
-		})},
-		routePICancel:       {pattern: "POST /v1/payment_intents/{id}/cancel", method: http.MethodPost, handle: (*Provider).piCancel, params: specs(map[string]paramSpec{"cancellation_reason": scalar})},
-		routeChargeList:     {pattern: "GET /v1/charges", method: http.MethodGet, handle: (*Provider).chargeList, params: withList(map[string]paramSpec{"customer": scalar, "payment_intent": scalar})},
-		routeChargeRetrieve: {pattern: "GET /v1/charges/{id}", method: http.MethodGet, handle: (*Provider).chargeRetrieve, params: specs(map[string]paramSpec{})},
-		routeRefundCreate: {pattern: "POST /v1/refunds", method: http.MethodPost, handle: (*Provider).refundCreate, params: specs(map[string]paramSpec{
-			"amount": scalar, "charge": scalar, "payment_intent": scalar, "reason": scalar, "metadata": meta,
-			"instructions_email": scalar, "refund_application_fee": scalar, "reverse_transfer": scalar,
-		})},
-		routeRefundList:     {pattern: "GET /v1/refunds", method: http.MethodGet, handle: (*Provider).refundList, params: withList(map[string]paramSpec{"charge": scalar, "payment_intent": scalar})},
-		routeRefundRetrieve: {pattern: "GET /v1/refunds/{id}", method: http.MethodGet, handle: (*Provider).refundRetrieve, params: specs(map[string]paramSpec{})},
-		routeRefundUpdate:   {pattern: "POST /v1/refunds/{id}", method: http.MethodPost, handle: (*Provider).refundUpdate, params: specs(map[string]paramSpec{"metadata": meta})},
-		routeRefundCancel:   {pattern: "POST /v1/refunds/{id}/cancel", method: http.MethodPost, handle: (*Provider).refundCancel, params: specs(map[string]paramSpec{})},
-		routeEventList: {pattern: "GET /v1/events", method: http.MethodGet, handle: (*Provider).eventList, params: withList(map[string]paramSpec{
-			"type": scalar, "types": list, "delivery_success": scalar,
-		})},
-		routeEventRetrieve: {pattern: "GET /v1/events/{id}", method: http.MethodGet, handle: (*Provider).eventRetrieve, params: specs(map[string]paramSpec{})},
+		routePICreate:       {pattern: "POST /v1/payment_intents", method: http.MethodPost, handle: (*Provider).piCreate},
+		routePIList:         {pattern: "GET /v1/payment_intents", method: http.MethodGet, handle: (*Provider).piList},
+		routePISearch:       {pattern: "GET /v1/payment_intents/search", method: http.MethodGet, handle: (*Provider).piSearch},
+		routePIRetrieve:     {pattern: "GET /v1/payment_intents/{id}", method: http.MethodGet, handle: (*Provider).piRetrieve},
+		routePIUpdate:       {pattern: "POST /v1/payment_intents/{id}", method: http.MethodPost, handle: (*Provider).piUpdate},
+		routePIConfirm:      {pattern: "POST /v1/payment_intents/{id}/confirm", method: http.MethodPost, handle: (*Provider).piConfirm},
+		routePICapture:      {pattern: "POST /v1/payment_intents/{id}/capture", method: http.MethodPost, handle: (*Provider).piCapture},
+		routePICancel:       {pattern: "POST /v1/payment_intents/{id}/cancel", method: http.MethodPost, handle: (*Provider).piCancel},
+		routeChargeList:     {pattern: "GET /v1/charges", method: http.MethodGet, handle: (*Provider).chargeList},
+		routeChargeSearch:   {pattern: "GET /v1/charges/search", method: http.MethodGet, handle: (*Provider).chargeSearch},
+		routeChargeRetrieve: {pattern: "GET /v1/charges/{id}", method: http.MethodGet, handle: (*Provider).chargeRetrieve},
+		routeRefundCreate:   {pattern: "POST /v1/refunds", method: http.MethodPost, handle: (*Provider).refundCreate},
+		routeRefundList:     {pattern: "GET /v1/refunds", method: http.MethodGet, handle: (*Provider).refundList},
+		routeRefundRetrieve: {pattern: "GET /v1/refunds/{id}", method: http.MethodGet, handle: (*Provider).refundRetrieve},
+		routeRefundUpdate:   {pattern: "POST /v1/refunds/{id}", method: http.MethodPost, handle: (*Provider).refundUpdate},
+		routeRefundCancel:   {pattern: "POST /v1/refunds/{id}/cancel", method: http.MethodPost, handle: (*Provider).refundCancel},
+		routeEventList:      {pattern: "GET /v1/events", method: http.MethodGet, handle: (*Provider).eventList},
+		routeEventRetrieve:  {pattern: "GET /v1/events/{id}", method: http.MethodGet, handle: (*Provider).eventRetrieve},
 	}
 }
 
@@ -181,6 +164,8 @@ func matchRoute(method, path string) (routeID, string) {
 		switch {
 		case !slash && get:
 			return routeChargeList, ""
+		case !act && id == "search" && get:
+			return routeChargeSearch, ""
 		case slash && !act && get:
 			return routeChargeRetrieve, id
 		}

@@ -12,8 +12,79 @@ import (
 // amount>1000, created>=1700000000, -currency:'eur', joined by AND or OR
 // (not both), at most 10 clauses.
 
+// searchFields are the fields a resource can be searched on; numeric
+// ones take >, <, >= and <=.
+type searchFields struct {
+	kind    string // "payment intents", for errors
+	numeric map[string]bool
+}
+
+var (
+	piSearchFields = searchFields{kind: "payment intents", numeric: map[string]bool{
+		"amount": true, "created": true, "currency": false, "customer": false, "status": false}}
+	chargeSearchFields = searchFields{kind: "charges", numeric: map[string]bool{
+		"amount": true, "created": true, "currency": false, "customer": false, "status": false,
+		"disputed": false, "refunded": false, "payment_intent": false, "payment_method_details.card.last4": false,
+		"payment_method_details.card.brand": false}}
+)
+
+// searchable is an object a search query can match: v is the value of a
+// field (n when numeric), or of a metadata key.
+type searchable interface {
+	stored
+	searchValue(field, key string) (v string, n int64, present bool)
+}
+
+func (pi *paymentIntent) searchValue(field, key string) (string, int64, bool) {
+	switch field {
+	case "amount":
+		return "", pi.amount, true
+	case "created":
+		return "", pi.created(), true
+	case "currency":
+		return pi.currency, 0, true
+	case "customer":
+		return pi.x.customer, 0, true
+	case "status":
+		return pi.status, 0, true
+	case "metadata":
+		v, ok := metadataGet(pi.metadata, key)
+		return v, 0, ok
+	}
+	return "", 0, false
+}
+
+func (ch *charge) searchValue(field, key string) (string, int64, bool) {
+	switch field {
+	case "amount":
+		return "", ch.amount, true
+	case "created":
+		return "", ch.created, true
+	case "currency":
+		return ch.currency, 0, true
+	case "customer":
+		return ch.customer, 0, true
+	case "status":
+		return ch.status, 0, true
+	case "disputed":
+		return "false", 0, true
+	case "refunded":
+		return strconv.FormatBool(ch.refunded), 0, true
+	case "payment_intent":
+		return ch.pi.id, 0, true
+	case "payment_method_details.card.last4":
+		return ch.card.last4, 0, true
+	case "payment_method_details.card.brand":
+		return ch.card.brand, 0, true
+	case "metadata":
+		v, ok := metadataGet(ch.metadata, key)
+		return v, 0, ok
+	}
+	return "", 0, false
+}
+
 type searchClause struct {
-	field  string // amount, created, currency, customer, status, metadata
+	field  string // one of the resource's searchFields, or metadata
 	key    string // metadata key
 	op     string // ":", "~", ">", "<", ">=", "<="
 	neg    bool
@@ -21,6 +92,8 @@ type searchClause struct {
 	num    int64
 	isNum  bool
 	isNull bool
+	// numeric says the field compares as a number.
+	numeric bool
 }
 
 type searchQuery struct {
@@ -33,8 +106,8 @@ func searchError(msg string) *apiError {
 		message: "Invalid search query: " + msg + " See https://stripe.com/docs/search#search-query-language."}
 }
 
-// parseSearch parses a query into clauses.
-func parseSearch(q string) (searchQuery, *apiError) {
+// parseSearch parses a query on a resource with fields into clauses.
+func parseSearch(q string, fields searchFields) (searchQuery, *apiError) {
 	var sq searchQuery
 	s := strings.TrimSpace(q)
 	if s == "" {
@@ -44,7 +117,7 @@ func parseSearch(q string) (searchQuery, *apiError) {
 	for {
 		var cl searchClause
 		var e *apiError
-		cl, s, e = parseClause(s)
+		cl, s, e = parseClause(s, fields)
 		if e != nil {
 			return sq, e
 		}
@@ -73,18 +146,20 @@ func parseSearch(q string) (searchQuery, *apiError) {
 	return sq, nil
 }
 
-func parseClause(s string) (cl searchClause, rest string, e *apiError) {
+func parseClause(s string, fields searchFields) (cl searchClause, rest string, e *apiError) {
 	if strings.HasPrefix(s, "-") {
 		cl.neg, s = true, s[1:]
 	}
 	i := 0
-	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] == '_') {
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= '0' && s[i] <= '9' || s[i] == '_' || s[i] == '.') {
 		i++
 	}
 	cl.field, s = s[:i], s[i:]
-	switch cl.field {
-	case "amount", "created", "currency", "customer", "status":
-	case "metadata":
+	numeric, known := fields.numeric[cl.field]
+	cl.numeric = numeric
+	switch {
+	case known:
+	case cl.field == "metadata":
 		if len(s) < 2 || s[0] != '[' || (s[1] != '\'' && s[1] != '"') {
 			return cl, "", searchError("metadata must be written metadata['key'].")
 		}
@@ -94,10 +169,10 @@ func parseClause(s string) (cl searchClause, rest string, e *apiError) {
 			return cl, "", searchError("unterminated metadata key.")
 		}
 		cl.key, s = s[2:2+end], s[end+4:]
-	case "":
+	case cl.field == "":
 		return cl, "", searchError(fmt.Sprintf("expected a field at %q.", truncateForMsg(s)))
 	default:
-		return cl, "", searchError(fmt.Sprintf("the field %q cannot be searched on payment intents.", cl.field))
+		return cl, "", searchError(fmt.Sprintf("the field %q cannot be searched on %s.", truncateForMsg(cl.field), fields.kind))
 	}
 	switch {
 	case strings.HasPrefix(s, ">="), strings.HasPrefix(s, "<="):
@@ -128,7 +203,6 @@ func parseClause(s string) (cl searchClause, rest string, e *apiError) {
 		}
 		cl.num, cl.isNum, s = n, true, s[j:]
 	}
-	numeric := cl.field == "amount" || cl.field == "created"
 	if cl.op != ":" && cl.op != "~" && !numeric {
 		return cl, "", searchError(fmt.Sprintf("%s does not support %s.", cl.field, cl.op))
 	}
@@ -148,38 +222,23 @@ func parseClause(s string) (cl searchClause, rest string, e *apiError) {
 	return cl, s, nil
 }
 
-func (cl searchClause) match(pi *paymentIntent) bool {
+func (cl searchClause) match(obj searchable) bool {
 	var ok bool
-	if cl.field == "amount" || cl.field == "created" {
-		v := pi.amount
-		if cl.field == "created" {
-			v = pi.created()
-		}
+	v, n, present := obj.searchValue(cl.field, cl.key)
+	if cl.numeric {
 		switch cl.op {
 		case ":":
-			ok = v == cl.num
+			ok = n == cl.num
 		case ">":
-			ok = v > cl.num
+			ok = n > cl.num
 		case "<":
-			ok = v < cl.num
+			ok = n < cl.num
 		case ">=":
-			ok = v >= cl.num
+			ok = n >= cl.num
 		case "<=":
-			ok = v <= cl.num
+			ok = n <= cl.num
 		}
 	} else {
-		var v string
-		present := true
-		switch cl.field {
-		case "currency":
-			v = pi.currency
-		case "customer":
-			v = pi.x.customer
-		case "status":
-			v = pi.status
-		case "metadata":
-			v, present = metadataGet(pi.metadata, cl.key)
-		}
 		switch {
 		case cl.isNull:
 			ok = !present || v == ""
@@ -196,9 +255,9 @@ func (cl searchClause) match(pi *paymentIntent) bool {
 	return ok != cl.neg
 }
 
-func (q searchQuery) match(pi *paymentIntent) bool {
+func (q searchQuery) match(obj searchable) bool {
 	for _, cl := range q.clauses {
-		m := cl.match(pi)
+		m := cl.match(obj)
 		if q.or && m {
 			return true
 		}
@@ -210,50 +269,54 @@ func (q searchQuery) match(pi *paymentIntent) bool {
 }
 
 func (p *Provider) piSearch(c *call) *result {
-	query, ok, e := c.f.strParam("query")
-	if e != nil {
-		return p.errResult(c, e)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return searchLocked(p, c, p.st.piOrder, piSearchFields, piExpandable, "/v1/payment_intents/search", p.appendPI)
+}
+
+func (p *Provider) chargeSearch(c *call) *result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return searchLocked(p, c, p.st.chargeOrder, chargeSearchFields, chargeExpandable, "/v1/charges/search", p.appendCharge)
+}
+
+// searchLocked answers a search over order, newest first.
+func searchLocked[T searchable](p *Provider, c *call, order []T, fields searchFields, expandable expansion, url string, appendOne func([]byte, T, expansion) []byte) *result {
+	in := c.in()
+	query, ok := in.str("query")
+	if in.ok() && !ok {
+		in.fail(missingParam("query"))
 	}
-	if !ok {
-		return p.errResult(c, missingParam("query"))
-	}
-	sq, e := parseSearch(query)
-	if e != nil {
-		return p.errResult(c, e)
+	var sq searchQuery
+	if in.ok() {
+		sq, in.err = parseSearch(query, fields)
 	}
 	limit := 10
-	if n, ok, e := c.f.int64Param("limit"); e != nil {
-		return p.errResult(c, e)
-	} else if ok {
+	if n, ok := in.num("limit"); ok {
 		if n < 1 || n > 100 {
-			return p.errResult(c, invalidParam("limit", "This value must be between 1 and 100."))
+			in.fail(invalidParam("limit", "This value must be between 1 and 100."))
 		}
 		limit = int(n)
 	}
-	page, _, e := c.f.strParam("page")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, e := c.f.expansionParam(expandLatestCharge | expandPaymentMethod)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	page, _ := in.str("page")
+	exp := in.expandList(expandable)
 	// A page token is the position to continue from, newest first.
-	start := len(p.st.piOrder) - 1
-	if page != "" {
+	start := len(order) - 1
+	if page != "" && in.ok() {
 		n, err := strconv.Atoi(strings.TrimPrefix(page, "page_"))
-		if err != nil || !strings.HasPrefix(page, "page_") || n < 0 || n >= len(p.st.piOrder) {
-			return p.errResult(c, invalidParam("page", "Invalid page token: "+truncateForMsg(page)))
+		if err != nil || !strings.HasPrefix(page, "page_") || n < 0 || n >= len(order) {
+			in.fail(invalidParam("page", "Invalid page token: "+truncateForMsg(page)))
 		}
 		start = n
+	}
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	b := append(make([]byte, 0, 4096), `{"object":"search_result","data":[`...)
 	found, next := 0, -1
 	for i := start; i >= 0; i-- {
-		pi := p.st.piOrder[i]
-		if !sq.match(pi) {
+		x := order[i]
+		if !sq.match(x) {
 			continue
 		}
 		if found == limit {
@@ -263,7 +326,7 @@ func (p *Provider) piSearch(c *call) *result {
 		if found > 0 {
 			b = append(b, ',')
 		}
-		b = p.appendPI(b, pi, exp)
+		b = appendOne(b, x, exp)
 		found++
 	}
 	b = append(b, `],"has_more":`...)
@@ -274,6 +337,7 @@ func (p *Provider) piSearch(c *call) *result {
 	} else {
 		b = append(b, "null"...)
 	}
-	b = append(b, `,"url":"/v1/payment_intents/search"}`...)
-	return okResult(b)
+	b = append(b, `,"url":`...)
+	b = appendStr(b, url)
+	return okResult(append(b, '}'))
 }

@@ -97,7 +97,8 @@ func (p *Provider) newChargeLocked(c *call, pi *paymentIntent, card *testCard) *
 	ch := p.st.charges.new()
 	*ch = charge{seq: seq, id: p.ids.object(prefixCharge, p.st.gen, seq), pi: pi, amount: pi.amount, currency: pi.currency,
 		card: card, created: now.Unix(), createdAt: now,
-		description: pi.x.description, customer: pi.x.customer, receiptEmail: pi.x.receiptEmail}
+		description: pi.x.description, customer: pi.x.customer, receiptEmail: pi.x.receiptEmail,
+		metadata: pi.metadata} // copied once, as Stripe does: later updates of the PaymentIntent's stay there
 	p.st.chargeOrder = append(p.st.chargeOrder, ch)
 	pi.latestCharge = ch
 	return ch
