@@ -9,9 +9,9 @@ import (
 
 // noLostMoney: money the provider took belongs to a paid order or goes back.
 //
-// Rule: after settling, every order (ledger payments grouped by
-// metadata[order_id], including ids the SUT does not know and payments
-// naming no order) whose final SUT status is not paid holds no money at
+// Rule: after settling, every order (ledger payments joined to orders by
+// the PaymentIntent ids the SUT keeps or by their metadata, including ids
+// the SUT does not know) whose final SUT status is not paid holds no money at
 // the provider: captured minus refunded, with pending refunds counted as
 // given back, is zero; and no such order has a payment still processing,
 // which may yet capture. This is where an unknown outcome is held to
@@ -34,6 +34,9 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 	captures := 0
 	for o := range ix.orders {
 		v := &ix.orders[o]
+		if int32(o) == ix.unattributed {
+			continue // no order to accuse: named in the verdict's message instead
+		}
 		st := v.status()
 		if v.captured > 0 {
 			captures++
@@ -86,9 +89,13 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 			}
 		}
 	}
-	return f.verdict(
+	v := f.verdict(
 		fmt.Sprintf("%s holding money without being paid", plural(f.n, "order")),
 		fmt.Sprintf("%s with captured money: each belongs to a paid order or was refunded", plural(captures, "order")))
+	if note := ix.unattributedNote(); note != "" {
+		v.Message += "; " + note
+	}
+	return v
 }
 
 // statusName says what the SUT reported, including that it reported nothing.

@@ -47,6 +47,9 @@ type Meta struct {
 	FailFastBudget time.Duration `json:"fail_fast_budget,omitempty"`
 	// FailFastGrace is how long the SUT may take to notice the outage.
 	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
+	// MetadataKey is the payment metadata key that names an order, when
+	// not order_id: the checker joins by it.
+	MetadataKey string `json:"metadata_key,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.
