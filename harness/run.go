@@ -137,7 +137,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
 			FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
-			MetadataKey: e.sut.MetadataKey,
+			MetadataKey: e.sut.MetadataKey, OrdersListed: sut.Lists(e.sut.Driver),
 		},
 		Ops: ops, Orders: orders, Ledger: ledger,
 	}
@@ -276,7 +276,7 @@ func (e *Env) waitingOnCustomers(ctx context.Context, orders []history.Order) (b
 // a SUT that cannot list (no Lister, or one answering sut.ErrUnsupported),
 // every order the SUT named in an answer, one by one.
 func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Order, error) {
-	if l, ok := e.sut.Driver.(sut.Lister); ok {
+	if l, ok := e.sut.Driver.(sut.Lister); ok && sut.Lists(e.sut.Driver) {
 		var all []history.Order
 		listed := true
 		for _, c := range e.sut.Customers {

@@ -73,6 +73,33 @@ func (j *Join) Reason() string {
 	return why
 }
 
+// unattributedLost records, as one violation of no order, the money the
+// unattributed payments still hold, and reports whether there was any.
+func (ix *index) unattributedLost(f *finding) bool {
+	if ix.unattributed < 0 {
+		return false
+	}
+	var held int64
+	var ids []string
+	for _, p := range ix.paysOfOrder(ix.unattributed) {
+		if live := ix.pays[p].live(); live > 0 {
+			held += live
+			ids = append(ids, ix.payID(p))
+			f.ledgerIDs(ix.payLedgerIDs(p)...)
+		}
+	}
+	if held == 0 {
+		return false
+	}
+	list := strings.Join(ids[:min(len(ids), maxDetails)], ", ")
+	if len(ids) > maxDetails {
+		list += fmt.Sprintf(" and %d more", len(ids)-maxDetails)
+	}
+	f.violation(held, "(unattributed) %s hold %d that no order the SUT listed claims (%s): %s",
+		plural(len(ids), "payment"), held, list, ix.join.Reason())
+	return true
+}
+
 // unattributedNote names the payments the join could not place, what they
 // hold and why, or is "" when every payment has its order. The money
 // invariants leave these payments out: they belong to no order to accuse.

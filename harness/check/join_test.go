@@ -131,3 +131,24 @@ func TestJoinLooseChargeByItsPaymentIntent(t *testing.T) {
 func equal(a, b []string) bool {
 	return strings.Join(a, ",") == strings.Join(b, ",")
 }
+
+// When the SUT listed every order it keeps, money that no order claims is
+// money it lost track of: a violation of no order's.
+func TestUnattributedMoneyOfAListingSUTIsLost(t *testing.T) {
+	in := piInput([]string{"pi_1"}, nil, "pi_1", "pi_2")
+	in.OrdersListed = true
+	vs := verdicts(in)
+	v := vs[NoLostMoney.Name()]
+	if v.Result != Fail || len(v.Orders) != 0 || !equal(v.Ledger, []string{"pi_2"}) || v.MoneyAtRisk != 1000 ||
+		!strings.Contains(v.Message, "(unattributed) 1 payment hold 1000 that no order the SUT listed claims (pi_2): no order the SUT reported keeps") {
+		t.Fatalf("no-lost-money: %+v", v)
+	}
+	if d := vs[NoDoubleCharge.Name()]; d.Result != Pass {
+		t.Fatalf("an unattributed payment is nobody's double charge: %+v", d)
+	}
+	// Given back, it holds nothing: named, not held against the SUT.
+	in.Ledger.Refunds = []fakeprovider.RefundRecord{{ID: "re_2", PaymentIntent: "pi_2", Amount: 1000, Currency: "usd", Status: "succeeded"}}
+	if v := verdicts(in)[NoLostMoney.Name()]; v.Result != Pass || !strings.Contains(v.Message, "1 payment unattributed (pi_2), holding 0") {
+		t.Fatalf("refunded unattributed payment: %+v", v)
+	}
+}

@@ -9,6 +9,11 @@ import (
 
 // noLostMoney: money the provider took belongs to a paid order or goes back.
 //
+// Unattributed payments (the join placed them in no order) accuse no
+// order: they are named in the verdict's message; but when the SUT listed
+// every order it keeps (Input.OrdersListed), money they still hold is
+// money the SUT lost track of, a violation of no order's.
+//
 // Rule: after settling, every order (ledger payments joined to orders by
 // the PaymentIntent ids the SUT keeps or by their metadata, including ids
 // the SUT does not know) whose final SUT status is not paid holds no money at
@@ -35,7 +40,7 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 	for o := range ix.orders {
 		v := &ix.orders[o]
 		if int32(o) == ix.unattributed {
-			continue // no order to accuse: named in the verdict's message instead
+			continue // no order to accuse: see below
 		}
 		st := v.status()
 		if v.captured > 0 {
@@ -89,10 +94,11 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 			}
 		}
 	}
+	lost := ix.in.OrdersListed && ix.unattributedLost(&f)
 	v := f.verdict(
-		fmt.Sprintf("%s holding money without being paid", plural(f.n, "order")),
+		fmt.Sprintf("%s holding money without being paid", plural(f.n, "order or unattributed payment")),
 		fmt.Sprintf("%s with captured money: each belongs to a paid order or was refunded", plural(captures, "order")))
-	if note := ix.unattributedNote(); note != "" {
+	if note := ix.unattributedNote(); note != "" && !lost {
 		v.Message += "; " + note
 	}
 	return v

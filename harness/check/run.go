@@ -157,5 +157,6 @@ func FromRun(r history.Run) *Input {
 		FailFastBudget: r.Meta.FailFastBudget,
 		FailFastGrace:  r.Meta.FailFastGrace,
 		MetadataKey:    r.Meta.MetadataKey,
+		OrdersListed:   r.Meta.OrdersListed,
 	}
 }

@@ -31,6 +31,7 @@ type HTTPDriver struct {
 var (
 	_ Driver          = (*HTTPDriver)(nil)
 	_ Lister          = (*HTTPDriver)(nil)
+	_ ListOffer       = (*HTTPDriver)(nil)
 	_ Refunder        = (*HTTPDriver)(nil)
 	_ Canceler        = (*HTTPDriver)(nil)
 	_ Reconciler      = (*HTTPDriver)(nil)
@@ -86,6 +87,9 @@ func (d *HTTPDriver) Cancel(ctx context.Context, c Customer, id string) (Reply, 
 // offer: the harness then does without (reads orders one by one instead
 // of listing them).
 var ErrUnsupported = errors.New("the target does not offer this call")
+
+// Lists implements ListOffer: only a target with a list call lists.
+func (d *HTTPDriver) Lists() bool { return d.t.List.Defined() }
 
 // Orders implements Lister. A target without a list call answers
 // ErrUnsupported.
