@@ -84,8 +84,7 @@ func (d *HTTPDriver) Cancel(ctx context.Context, c Customer, id string) (Reply, 
 }
 
 // ErrUnsupported is returned, wrapped, for a call the target does not
-// offer: the harness then does without (reads orders one by one instead
-// of listing them).
+// offer (a list call, see Lists).
 var ErrUnsupported = errors.New("the target does not offer this call")
 
 // Lists implements ListOffer: only a target with a list call lists.
