@@ -316,7 +316,7 @@ func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Orde
 		case r.HTTPStatus == http.StatusNotFound:
 			o = history.Order{ID: op.Order, Customer: op.Customer} // the SUT does not know it
 		case r.HTTPStatus < 200 || r.HTTPStatus > 299:
-			return nil, fmt.Errorf("read order %s: HTTP %d: %s (the get call must answer 2xx with the order, or 404 for an order the service does not know; check its path, headers and the customers' tokens)", op.Order, r.HTTPStatus, r.Body)
+			return nil, fmt.Errorf("read order %s: HTTP %d: %s (the get call must answer 2xx with the order, or 404 for an order the service does not know; check its path, headers and the customers' tokens)", op.Order, r.HTTPStatus, strings.TrimSpace(r.Body))
 		}
 		if o.ID == "" {
 			o.ID = op.Order // an answer that carries no id is about the order asked for
