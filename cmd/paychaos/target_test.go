@@ -62,7 +62,7 @@ func TestTargetWithoutListOrMetadataPassesTheBaseline(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &rep) != nil || len(rep.Scenarios) == 0 {
 		t.Fatalf("report: %v", err)
 	}
-	if got := rep.Run.Versions["budgets"]; got != "fail-fast 1.5s, response 3s, settle 15s" {
+	if got := rep.Run.Versions["budgets"]; got != "fail-fast 1s, fail-fast grace 750ms, settle 15s" {
 		t.Errorf("the report shows budgets %q", got)
 	}
 	held := 0
