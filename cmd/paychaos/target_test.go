@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,8 +103,13 @@ func TestTargetWithAMissingCommandIsRefused(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "shop")); err != nil {
 		t.Fatal(err)
 	}
+	src, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := 1 + strings.Count(string(src[:strings.Index(string(src), "  command: ./shop")]), "\n")
 	r := paychaos(t, "run", "--target", target, "--out", t.TempDir())
-	if r.code != 2 || !strings.Contains(r.stderr, "target.yaml:77: process.command: "+filepath.Join(dir, "shop")+" does not exist") ||
+	if r.code != 2 || !strings.Contains(r.stderr, fmt.Sprintf("target.yaml:%d: process.command: %s does not exist", at, filepath.Join(dir, "shop"))) ||
 		!strings.Contains(r.stderr, "build it first") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
