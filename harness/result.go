@@ -31,6 +31,13 @@ type Result struct {
 	RecoveryTime time.Duration   `json:"recovery_time"`
 	MoneyAtRisk  int64           `json:"money_at_risk"`
 	Verdicts     []check.Verdict `json:"verdicts"`
+
+	// HarnessLag is the longest the harness itself was kept from running
+	// (a starved machine), and HarnessLost the time it lost in all; timing
+	// verdicts allow for it (history.Lag).
+	HarnessLag  time.Duration `json:"harness_lag,omitempty"`
+	HarnessLost time.Duration `json:"harness_lost,omitempty"`
+
 	// Inconclusive is set when the run proved nothing, e.g. because the
 	// fault never acted. An inconclusive scenario is a failure.
 	Inconclusive string `json:"inconclusive,omitempty"`

@@ -26,6 +26,8 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 		return Result{}, err
 	}
 	rec := history.NewRecorder()
+	lag := history.StartLagProbe(rec.Now)
+	defer lag.Stop()
 	res := Result{
 		Scenario: s.Name, Seed: e.o.seed, Mode: e.stack.Mode(), Target: e.o.launcher.Name(),
 		Traffic: s.Traffic.Name, Started: rec.Start(),
@@ -141,6 +143,8 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	if noFault {
 		saved.Meta.FailFastBudget = 0 // no outage to fail fast in
 	}
+	saved.Meta.Lag = lag.Stop()
+	res.HarnessLag, res.HarnessLost = saved.Meta.Lag.Worst(), saved.Meta.Lag.LostDuring(0, res.Window.SettleEnd)
 	texts := map[string]string{}
 	if e.sut.Logs != nil {
 		texts["sut logs"] = e.sut.Logs()

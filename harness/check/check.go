@@ -72,6 +72,9 @@ type Input struct {
 	// notice that the provider is out (a circuit breaker learning); checkouts
 	// sent before then are not judged.
 	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
+	// Lag is the harness's own scheduling delay during the run: timing
+	// checks never blame the SUT for time the harness lost itself.
+	Lag history.Lag `json:"lag,omitzero"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

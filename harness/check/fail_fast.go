@@ -11,30 +11,42 @@ import (
 // clearly; it never leaves a customer hanging.
 //
 // Rule (needs a fault window and Input.FailFastBudget): every pay op sent
-// during [FaultStart, FaultEnd) returns within the budget, with an answer:
-// an HTTP status (a transport error or client timeout is no answer), and,
-// for a 4xx or 5xx, the SUT's error code. A quick "pending" (2xx) is a
-// clear answer; an error without a code is not, since the customer cannot
-// tell a decline from an outage. Timing is by call time, so a request sent
-// just before the fault and answered during it is not judged, nor one sent
-// within Input.FailFastGrace of the fault's start, while the SUT learns
-// that the provider is out.
+// during [FaultStart+FailFastGrace, FaultEnd) returns within the budget,
+// with an answer: an HTTP status (a transport error or client timeout is
+// no answer), and, for a 4xx or 5xx, the SUT's error code. A quick
+// "pending" (2xx) is a clear answer; an error without a code is not, since
+// the customer cannot tell a decline from an outage. Timing is by call
+// time, so a request sent just before the fault and answered during it is
+// not judged, nor one sent within Input.FailFastGrace of the fault's
+// start, while the SUT learns that the provider is out.
+//
+// The budget is wall-clock time measured by a harness that a busy machine
+// starves too: each op's budget is widened by the time the harness itself
+// lost while the op ran (Input.Lag). An op over its budget by no more than
+// that is not held against the SUT; when the harness lost as much as the
+// whole budget during such an op, the machine was too busy to judge it,
+// and with no clear violation the verdict is a skip that says so. An op
+// over the widened budget fails however busy the machine was.
 type failFast struct{}
 
 func (failFast) Name() string              { return "fail-fast" }
 func (c failFast) Check(in *Input) Verdict { return c.checkIndex(newIndex(in)) }
 
 func (c failFast) checkIndex(ix *index) Verdict {
-	w, budget := ix.in.Window, ix.in.FailFastBudget
+	w, budget, grace := ix.in.Window, ix.in.FailFastBudget, max(ix.in.FailFastGrace, 0)
 	if w.FaultEnd <= w.FaultStart {
 		return skip(c.Name(), "no fault window")
 	}
 	if budget <= 0 {
 		return skip(c.Name(), "no fail-fast budget set")
 	}
+	from := w.FaultStart + grace
 	f := finding{name: c.Name()}
-	judged := 0
-	var slowest time.Duration
+	var (
+		judged, inGrace     int
+		excused, unjudgable int // over the budget within the harness's own lag
+		slowest, lostMost   time.Duration
+	)
 	for _, i := range ix.payOps[ix.from(ix.payOps, w.FaultStart):] {
 		op := ix.op(i)
 		if ix.sorted && op.Call >= w.FaultEnd {
@@ -43,28 +55,60 @@ func (c failFast) checkIndex(ix *index) Verdict {
 		if op.Call < w.FaultStart || op.Call >= w.FaultEnd {
 			continue
 		}
+		if op.Call < from {
+			inGrace++
+			continue
+		}
 		judged++
 		lat := op.Latency()
+		lost := ix.in.Lag.LostDuring(op.Call, op.Return)
 		slowest = max(slowest, lat)
 		switch {
-		case lat > budget:
-			f.violation(op.Amount, "op %d (%s) took %v, over the %v budget%s", op.ID, orderName(op.Order), lat, budget, errSuffix(ix, op))
+		case lat > budget+lost:
+			f.violation(op.Amount, "op %d (%s) took %v, over the %v budget%s%s", op.ID, orderName(op.Order), lat, budget, lostSuffix(lost), errSuffix(ix, op))
 		case op.HTTPStatus == 0 && op.Outcome != history.OK:
 			f.violation(op.Amount, "op %d (%s) got no answer after %v%s", op.ID, orderName(op.Order), lat, errSuffix(ix, op))
 		case op.HTTPStatus >= 400 && op.Code == "":
 			f.violation(op.Amount, "op %d (%s) got HTTP %d without an error code", op.ID, orderName(op.Order), op.HTTPStatus)
 		default:
+			if lat > budget {
+				lostMost = max(lostMost, lost)
+				if lost >= budget {
+					unjudgable++
+				} else {
+					excused++
+				}
+			}
 			continue
 		}
 		f.op(op.ID)
 		f.order(op.Order)
 	}
 	if judged == 0 {
-		return skip(c.Name(), fmt.Sprintf("no pay op was sent during the fault window %v–%v after a grace of %v", w.FaultStart, w.FaultEnd, ix.in.FailFastGrace))
+		return skip(c.Name(), fmt.Sprintf("no pay op was sent during the fault window %v–%v after a grace of %v (%d within it)", w.FaultStart, w.FaultEnd, grace, inGrace))
+	}
+	notes := ""
+	if inGrace > 0 {
+		notes += fmt.Sprintf("; %s sent within the %v grace not judged", plural(inGrace, "checkout"), grace)
+	}
+	if excused > 0 {
+		notes += fmt.Sprintf("; %s over the budget by no more than the time the harness lost itself meanwhile (up to %v), not held against the SUT", plural(excused, "checkout"), lostMost)
+	}
+	if f.n == 0 && unjudgable > 0 {
+		return skip(c.Name(), fmt.Sprintf("inconclusive for timing: %s took longer than the %v budget while the harness itself lost as much or more (up to %v): the machine was too busy to judge them%s", plural(unjudgable, "checkout"), budget, lostMost, notes))
 	}
 	return f.verdict(
-		fmt.Sprintf("%s of %d during the fault were not answered clearly within %v", plural(f.n, "checkout"), judged, budget),
-		fmt.Sprintf("%s during the fault answered clearly within %v (slowest %v)", plural(judged, "checkout"), budget, slowest))
+		fmt.Sprintf("%s of %d during the fault were not answered clearly within %v%s", plural(f.n, "checkout"), judged, budget, notes),
+		fmt.Sprintf("%s during the fault answered clearly within %v (slowest %v)%s", plural(judged, "checkout"), budget, slowest, notes))
+}
+
+// lostSuffix says how much the budget was widened for the harness's own
+// lag, if at all.
+func lostSuffix(lost time.Duration) string {
+	if lost <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and the %v the harness lost itself meanwhile", lost)
 }
 
 // errSuffix quotes the op's error for a message, cut short and with any

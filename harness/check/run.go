@@ -156,5 +156,6 @@ func FromRun(r history.Run) *Input {
 		},
 		FailFastBudget: r.Meta.FailFastBudget,
 		FailFastGrace:  r.Meta.FailFastGrace,
+		Lag:            r.Meta.Lag,
 	}
 }
