@@ -81,6 +81,7 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzHandlers -fuzztime 60s ./fakeprovider/
 	$(GO) test -run '^$$' -fuzz FuzzFormDecode -fuzztime 60s ./fakeprovider/
+	$(GO) test -run '^$$' -fuzz FuzzControl -fuzztime 60s ./fakeprovider/
 
 clean:
 	rm -rf $(BIN) $(OUT)
