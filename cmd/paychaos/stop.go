@@ -6,13 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/paychaos/paychaos/harness/tempdir"
 )
 
 // shardGrace is how long a shard may take to stop after an interrupt:
@@ -159,14 +159,11 @@ const runTempPrefix = "paychaos-run-"
 // pid, and points TMPDIR at it, so that whatever the run and its children
 // keep in temporary files (the SUTs' state, the images' build contexts)
 // goes with it: removed when the run ends, and after a run that was
-// killed, by the next one, which first removes the directories of runs
-// whose process is gone. The returned function removes it.
+// killed, by the next one (tempdir.New). The returned function removes it.
 func runTemp() (func(), error) {
-	base := os.TempDir()
-	sweepRunTemps(base)
-	d, err := os.MkdirTemp(base, runTempPrefix+strconv.Itoa(os.Getpid())+"-")
+	d, err := tempdir.New(runTempPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("create a temporary directory: %w", err)
+		return nil, err
 	}
 	prev, had := os.LookupEnv("TMPDIR")
 	if err := os.Setenv("TMPDIR", d); err != nil {
@@ -185,20 +182,6 @@ func runTemp() (func(), error) {
 	}, nil
 }
 
-// sweepRunTemps removes the temporary directories of runs that died
-// without removing them; those of live runs are theirs.
-func sweepRunTemps(base string) {
-	entries, err := os.ReadDir(base)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if pid, ok := runTempPID(e.Name()); ok && e.IsDir() && !alive(pid) {
-			_ = os.RemoveAll(filepath.Join(base, e.Name()))
-		}
-	}
-}
-
 // leaveRunTemp removes the parent run's temporary directory when the
 // parent is gone and the directory is empty (the last shard out).
 func leaveRunTemp(orphaned bool) {
@@ -206,26 +189,7 @@ func leaveRunTemp(orphaned bool) {
 		return // the parent cleans up
 	}
 	d := os.Getenv("TMPDIR")
-	if pid, ok := runTempPID(filepath.Base(d)); ok && !alive(pid) {
+	if pid, ok := tempdir.Owner(d, runTempPrefix); ok && !tempdir.Alive(pid) {
 		_ = os.Remove(d)
 	}
-}
-
-func runTempPID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, runTempPrefix)
-	if !ok {
-		return 0, false
-	}
-	n, _, ok := strings.Cut(rest, "-")
-	if !ok {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(n)
-	return pid, err == nil && pid > 0
-}
-
-// alive reports whether a process pid exists (it may be another user's).
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || err == syscall.EPERM
 }
