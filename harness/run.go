@@ -144,7 +144,6 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 		saved.Meta.FailFastBudget = 0 // no outage to fail fast in
 	}
 	saved.Meta.Lag = lag.Stop()
-	res.HarnessLag, res.HarnessLost = saved.Meta.Lag.Worst(), saved.Meta.Lag.LostDuring(0, res.Window.SettleEnd)
 	texts := map[string]string{}
 	if e.sut.Logs != nil {
 		texts["sut logs"] = e.sut.Logs()
@@ -155,6 +154,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	}
 	res.Phases = phaseStats(ops)
 	res.RecoveryTime = recoveryTime(ops, res.Window.FaultEnd)
+	res.allowForLag(saved.Meta.Lag)
 	res.Timeline = timeline(ops)
 	res.Inconclusive = inconclusive(s, ops, res.Faults, reqsAfter == reqsBefore)
 	res.Duration = time.Since(res.Started)
