@@ -18,7 +18,9 @@ import (
 // the customer cannot tell a decline from an outage. Timing is by call
 // time, so a request sent just before the fault and answered during it is
 // not judged, nor one sent within Input.FailFastGrace of the fault's
-// start, while the SUT learns that the provider is out.
+// start, while the SUT learns that the provider is out — save that it
+// never hangs: one still unanswered when the grace and then the budget
+// have passed has left its customer hanging.
 //
 // The budget is wall-clock time measured by a harness that a busy machine
 // starves too: each op's budget is widened by the time the harness itself
@@ -57,6 +59,14 @@ func (c failFast) checkIndex(ix *index) Verdict {
 		}
 		if op.Call < from {
 			inGrace++
+			// Not judged on its budget, but it must not hang.
+			lost := ix.in.Lag.LostDuring(op.Call, op.Return)
+			if deadline := from + budget + lost; op.Return > deadline {
+				f.violation(op.Amount, "op %d (%s), sent %v into the fault's grace, was still unanswered %v after the grace ended%s (took %v)%s",
+					op.ID, orderName(op.Order), op.Call-w.FaultStart, budget, lostSuffix(lost), op.Latency(), errSuffix(ix, op))
+				f.op(op.ID)
+				f.order(op.Order)
+			}
 			continue
 		}
 		judged++
@@ -84,7 +94,7 @@ func (c failFast) checkIndex(ix *index) Verdict {
 		f.op(op.ID)
 		f.order(op.Order)
 	}
-	if judged == 0 {
+	if judged == 0 && f.n == 0 {
 		return skip(c.Name(), fmt.Sprintf("no pay op was sent during the fault window %v–%v after a grace of %v (%d within it)", w.FaultStart, w.FaultEnd, grace, inGrace))
 	}
 	notes := ""
@@ -98,7 +108,7 @@ func (c failFast) checkIndex(ix *index) Verdict {
 		return skip(c.Name(), fmt.Sprintf("inconclusive for timing: %s took longer than the %v budget while the harness itself lost as much or more (up to %v): the machine was too busy to judge them%s", plural(unjudgable, "checkout"), budget, lostMost, notes))
 	}
 	return f.verdict(
-		fmt.Sprintf("%s of %d during the fault were not answered clearly within %v%s", plural(f.n, "checkout"), judged, budget, notes),
+		fmt.Sprintf("%s of %d during the fault were not answered clearly within %v%s", plural(f.n, "checkout"), judged+inGrace, budget, notes),
 		fmt.Sprintf("%s during the fault answered clearly within %v (slowest %v)%s", plural(judged, "checkout"), budget, slowest, notes))
 }
 

@@ -44,9 +44,9 @@ func steadyLag(lost time.Duration) history.Lag {
 
 func TestFailFastGraceIsApplied(t *testing.T) {
 	// A correct service whose breaker learns: 946 ms for a checkout sent
-	// 20 ms into the outage is fine (and under budget anyway); 1.6 s for one
-	// sent 500 ms in is within the grace, not judged.
-	in := failFastInput(history.Lag{}, at(10*sec+20*time.Millisecond, 946*time.Millisecond), at(10*sec+500*time.Millisecond, 1600*time.Millisecond), at(12*sec, 50*time.Millisecond))
+	// 20 ms into the outage is fine (and under budget anyway); 1.2 s for one
+	// sent 500 ms in is over the budget but within the grace, not judged.
+	in := failFastInput(history.Lag{}, at(10*sec+20*time.Millisecond, 946*time.Millisecond), at(10*sec+500*time.Millisecond, 1200*time.Millisecond), at(12*sec, 50*time.Millisecond))
 	v := FailFast.Check(in)
 	if v.Result != Pass || !strings.Contains(v.Message, "2 checkouts sent within the 750ms grace not judged") {
 		t.Fatalf("slow checkouts inside the grace: %s: %s", v.Result, v.Message)
@@ -58,9 +58,21 @@ func TestFailFastGraceIsApplied(t *testing.T) {
 		t.Fatalf("slow checkout after the grace: %s %v: %s", v.Result, v.Ops, v.Message)
 	}
 	// Only checkouts inside the grace: nothing to judge.
-	in = failFastInput(history.Lag{}, at(10*sec+100*time.Millisecond, 5*sec))
+	in = failFastInput(history.Lag{}, at(10*sec+100*time.Millisecond, 1200*time.Millisecond))
 	if v := FailFast.Check(in); v.Result != Skip || !strings.Contains(v.Message, "1 within it") {
 		t.Fatalf("only graced checkouts: %s: %s", v.Result, v.Message)
+	}
+	// The grace excuses learning, not hanging: a checkout sent inside it
+	// and still unanswered once the grace and the budget have passed fails,
+	// judged beside others or alone.
+	for _, ops := range [][]history.Op{
+		{at(10*sec+100*time.Millisecond, 5*sec), at(12*sec, 50*time.Millisecond)},
+		{at(10*sec+100*time.Millisecond, 5*sec)},
+	} {
+		v = FailFast.Check(failFastInput(history.Lag{}, ops...))
+		if v.Result != Fail || !slices.Equal(v.Ops, []int{1}) || !strings.Contains(v.Message, "op 1 (ord_a), sent 100ms into the fault's grace, was still unanswered 1s after the grace ended (took 5s)") {
+			t.Fatalf("a hang inside the grace: %s %v: %s", v.Result, v.Ops, v.Message)
+		}
 	}
 }
 
