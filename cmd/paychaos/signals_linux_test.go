@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,22 +18,36 @@ import (
 	"github.com/onsi/gomega"
 )
 
-// startRun starts a parallel run of the outage scenarios with its own
-// TMPDIR and waits until its first scenario has finished, so that a
-// signal lands mid-run with every shard busy.
-func startRun(t *testing.T, out, tmp, parallel string) (*exec.Cmd, *syncBuffer) {
+// markerEnv marks every process a test's run starts (children inherit
+// it), so that what is left of it can be found after its parent is gone.
+const markerEnv = "PAYCHAOS_TEST_RUN"
+
+var runs atomic.Int64
+
+// launch starts paychaos with args, its own TMPDIR and a marker.
+func launch(t *testing.T, tmp string, args ...string) (*exec.Cmd, *syncBuffer, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "run", "--label-filter", "outage", "--seed", "5", "--out", out, "--parallel", parallel)
-	cmd.Env = append(os.Environ(), "SHOP_FLAWS=", "TMPDIR="+tmp)
+	marker := fmt.Sprintf("%d-%d", os.Getpid(), runs.Add(1))
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "SHOP_FLAWS=", "TMPDIR="+tmp, markerEnv+"="+marker)
 	var stdout syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return cmd, &stdout, marker
+}
+
+// startRun starts a run of the outage scenarios and waits until its first
+// scenario has finished, so that a signal lands mid-run with every shard
+// busy.
+func startRun(t *testing.T, out, tmp, parallel string) (*exec.Cmd, *syncBuffer, string) {
+	t.Helper()
+	cmd, stdout, marker := launch(t, tmp, "run", "--label-filter", "outage", "--seed", "5", "--out", out, "--parallel", parallel)
 	gomega.NewWithT(t).Eventually(stdout.String).WithTimeout(60 * time.Second).WithPolling(20 * time.Millisecond).
 		Should(gomega.MatchRegexp(`(?m)^\[1[\]/]`))
-	return cmd, &stdout
+	return cmd, stdout, marker
 }
 
 // A SIGINT or SIGTERM sent to the parent alone (kill -INT, timeout -s
@@ -45,8 +61,8 @@ func TestParentOnlySignalStopsTheRun(t *testing.T) {
 		sig := tc.sig
 		t.Run(fmt.Sprintf("%s parallel %s", sig, tc.parallel), func(t *testing.T) {
 			out, tmp := t.TempDir(), t.TempDir()
-			cmd, stdout := startRun(t, out, tmp, tc.parallel)
-			family := processesOf(bin, cmd.Process.Pid)
+			cmd, stdout, marker := startRun(t, out, tmp, tc.parallel)
+			sockets := socketsOf(marked(marker))
 			sent := time.Now()
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
@@ -61,7 +77,7 @@ func TestParentOnlySignalStopsTheRun(t *testing.T) {
 				t.Fatalf("took %v to stop after %v", took, sig)
 			}
 			assertInterruptedReport(t, out, stdout.String())
-			assertNothingLeft(t, family, tmp)
+			assertNothingLeft(t, marker, sockets, tmp)
 		})
 	}
 }
@@ -70,8 +86,8 @@ func TestParentOnlySignalStopsTheRun(t *testing.T) {
 // listeners close and their temporary files go.
 func TestKilledParentLeavesNothing(t *testing.T) {
 	out, tmp := t.TempDir(), t.TempDir()
-	cmd, stdout := startRun(t, out, tmp, "2")
-	family := processesOf(bin, cmd.Process.Pid)
+	cmd, stdout, marker := startRun(t, out, tmp, "2")
+	family := marked(marker)
 	if len(family) < 3 {
 		t.Fatalf("want the parent, two shards and their shops running, found %v\n%s", family, stdout.String())
 	}
@@ -87,79 +103,70 @@ func TestKilledParentLeavesNothing(t *testing.T) {
 			}
 		}
 	}()
-	assertNothingLeft(t, family, tmp)
+	assertNothingLeft(t, marker, socketsOf(family), tmp)
 }
 
-// assertNothingLeft waits until none of family's processes runs, none of
-// the sockets they listened on is open, and tmp is empty.
-func assertNothingLeft(t *testing.T, family map[int][]string, tmp string) {
+// assertNothingLeft waits until no process of the run marked marker
+// runs, none of the sockets it listened on is open, and tmp is empty.
+func assertNothingLeft(t *testing.T, marker string, sockets []string, tmp string) {
 	t.Helper()
-	var inodes []string
-	for _, in := range family {
-		inodes = append(inodes, in...)
-	}
+	assertGone(t, marker, sockets)
+	gomega.NewWithT(t).Eventually(func() []string { return filesIn(tmp) }).
+		WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).Should(gomega.BeEmpty(), "temporary files left")
+}
+
+// assertGone waits until no process of the run marked marker runs and
+// none of the sockets it listened on is open.
+func assertGone(t *testing.T, marker string, sockets []string) {
+	t.Helper()
 	g := gomega.NewWithT(t)
-	g.Eventually(func() []int {
-		var left []int
-		for pid := range family {
-			if _, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exeOf(pid) == bin {
-				left = append(left, pid)
-			}
-		}
-		return left
-	}).WithTimeout(30*time.Second).WithPolling(100*time.Millisecond).Should(gomega.BeEmpty(), "processes left")
+	g.Eventually(func() map[int][]string { return marked(marker) }).
+		WithTimeout(30*time.Second).WithPolling(100*time.Millisecond).Should(gomega.BeEmpty(), "processes left")
 	g.Eventually(func() []string {
 		var open []string
 		for _, in := range listening() {
-			if slices.Contains(inodes, in) {
+			if slices.Contains(sockets, in) {
 				open = append(open, in)
 			}
 		}
 		return open
 	}).WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).Should(gomega.BeEmpty(), "listeners left")
-	g.Eventually(func() []string {
-		var left []string
-		_ = filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
-			if p != tmp {
-				left = append(left, p)
-			}
-			return nil
-		})
-		return left
-	}).WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).Should(gomega.BeEmpty(), "temporary files left")
 }
 
-// processesOf finds the processes running exe that descend from root (or
-// are it), with the socket inodes each holds open.
-func processesOf(exe string, root int) map[int][]string {
-	parents := map[int]int{}
+func filesIn(dir string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if p != dir {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// marked finds the processes whose environment carries marker, with the
+// socket inodes each holds open.
+func marked(marker string) map[int][]string {
+	want := []byte(markerEnv + "=" + marker + "\x00")
+	out := map[int][]string{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || exeOf(pid) != exe {
+		if err != nil || exeOf(pid) != bin {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) > 1 {
-			parents[pid], _ = strconv.Atoi(f[1])
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err == nil && bytes.Contains(append(env, 0), want) {
+			out[pid] = sockets(pid)
 		}
 	}
-	out := map[int][]string{}
-	for pid := range parents {
-		for p := pid; p > 1; p = parents[p] {
-			if p == root {
-				out[pid] = sockets(pid)
-				break
-			}
-			if _, ok := parents[p]; !ok {
-				break
-			}
-		}
+	return out
+}
+
+func socketsOf(family map[int][]string) []string {
+	var out []string
+	for _, in := range family {
+		out = append(out, in...)
 	}
 	return out
 }
