@@ -34,3 +34,26 @@ func TestRecoveryTimeAllowsForTheHarnessLag(t *testing.T) {
 		t.Errorf("without lag: %+v", r)
 	}
 }
+
+func TestTooBusyToJudgeIsInconclusive(t *testing.T) {
+	r := Result{RecoveryTime: -1, Verdicts: []check.Verdict{
+		{Invariant: "no-double-charge", Result: check.Pass},
+		{Invariant: "fail-fast", Result: check.Skip, Message: "inconclusive for timing: too busy", Inconclusive: true},
+	}}
+	r.allowForLag(history.Lag{})
+	if r.Inconclusive != "fail-fast: inconclusive for timing: too busy" || r.Passed() {
+		t.Fatalf("inconclusive %q, passed %v", r.Inconclusive, r.Passed())
+	}
+	// A skip that merely does not apply proves nothing wrong.
+	r = Result{RecoveryTime: -1, Verdicts: []check.Verdict{{Invariant: "fail-fast", Result: check.Skip, Message: "no fault window"}}}
+	r.allowForLag(history.Lag{})
+	if r.Inconclusive != "" || !r.Passed() {
+		t.Fatalf("a plain skip made the run inconclusive: %q", r.Inconclusive)
+	}
+	// An earlier reason stands.
+	r = Result{RecoveryTime: -1, Inconclusive: "fault x never acted", Verdicts: []check.Verdict{{Invariant: "fail-fast", Result: check.Skip, Inconclusive: true}}}
+	r.allowForLag(history.Lag{})
+	if r.Inconclusive != "fault x never acted" {
+		t.Fatalf("inconclusive %q", r.Inconclusive)
+	}
+}

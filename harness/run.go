@@ -154,9 +154,9 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	}
 	res.Phases = phaseStats(ops)
 	res.RecoveryTime = recoveryTime(ops, res.Window.FaultEnd)
-	res.allowForLag(saved.Meta.Lag)
 	res.Timeline = timeline(ops)
 	res.Inconclusive = inconclusive(s, ops, res.Faults, reqsAfter == reqsBefore)
+	res.allowForLag(saved.Meta.Lag)
 	res.Duration = time.Since(res.Started)
 
 	// Save, so the run can be re-checked offline.

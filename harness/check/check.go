@@ -49,6 +49,10 @@ type Verdict struct {
 	// MoneyAtRisk is the sum, in minor units, of the amounts involved in
 	// the violation.
 	MoneyAtRisk int64 `json:"money_at_risk,omitempty"`
+	// Inconclusive marks a Skip because the run could not be judged (the
+	// machine too busy to time checkouts), not because the invariant does
+	// not apply: the scenario then proved nothing and is inconclusive.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Window places the fault and the settle period on the history's clock.

@@ -24,12 +24,38 @@ import (
 //
 // The budget is wall-clock time measured by a harness that a busy machine
 // starves too: each op's budget is widened by the time the harness itself
-// lost while the op ran (Input.Lag). An op over its budget by no more than
-// that is not held against the SUT; when the harness lost as much as the
-// whole budget during such an op, the machine was too busy to judge it,
-// and with no clear violation the verdict is a skip that says so. An op
-// over the widened budget fails however busy the machine was.
+// lost while the op ran (Input.Lag), and an op over its budget by no more
+// than that is not held against the SUT. When the harness lost half the
+// budget or more during an op, the machine was too busy to tell a slow
+// answer from a hang: only an op that took more than twice the budget
+// beyond the time lost is then a violation, and with none the verdict is a
+// skip that says the run was inconclusive for timing. A hang of seconds
+// fails however busy the machine was.
 type failFast struct{}
+
+// timing is how an op's wait compares with its budget.
+type timing int
+
+const (
+	inTime   timing = iota
+	excused         // over the budget by no more than the harness lost itself
+	tooBusy         // the machine was too busy to judge it
+	overTime        // a violation
+)
+
+// judgeTime judges a wait against budget, given the time the harness lost
+// meanwhile.
+func judgeTime(wait, budget, lost time.Duration) timing {
+	switch {
+	case wait <= budget:
+		return inTime
+	case wait-lost <= budget:
+		return excused
+	case 2*lost >= budget && wait-lost <= 2*budget:
+		return tooBusy
+	}
+	return overTime
+}
 
 func (failFast) Name() string              { return "fail-fast" }
 func (c failFast) Check(in *Input) Verdict { return c.checkIndex(newIndex(in)) }
@@ -45,10 +71,16 @@ func (c failFast) checkIndex(ix *index) Verdict {
 	from := w.FaultStart + grace
 	f := finding{name: c.Name()}
 	var (
-		judged, inGrace     int
-		excused, unjudgable int // over the budget within the harness's own lag
-		slowest, lostMost   time.Duration
+		judged, inGrace   int
+		lagged            [overTime]int // ops by timing: over the budget, not judged so
+		slowest, lostMost time.Duration
 	)
+	note := func(t timing, lost time.Duration) {
+		if t == excused || t == tooBusy {
+			lagged[t]++
+			lostMost = max(lostMost, lost)
+		}
+	}
 	for _, i := range ix.payOps[ix.from(ix.payOps, w.FaultStart):] {
 		op := ix.op(i)
 		if ix.sorted && op.Call >= w.FaultEnd {
@@ -61,7 +93,9 @@ func (c failFast) checkIndex(ix *index) Verdict {
 			inGrace++
 			// Not judged on its budget, but it must not hang.
 			lost := ix.in.Lag.LostDuring(op.Call, op.Return)
-			if deadline := from + budget + lost; op.Return > deadline {
+			t := judgeTime(op.Return-from, budget, lost)
+			note(t, lost)
+			if t == overTime {
 				f.violation(op.Amount, "op %d (%s), sent %v into the fault's grace, was still unanswered %v after the grace ended%s (took %v)%s",
 					op.ID, orderName(op.Order), op.Call-w.FaultStart, budget, lostSuffix(lost), op.Latency(), errSuffix(ix, op))
 				f.op(op.ID)
@@ -73,22 +107,16 @@ func (c failFast) checkIndex(ix *index) Verdict {
 		lat := op.Latency()
 		lost := ix.in.Lag.LostDuring(op.Call, op.Return)
 		slowest = max(slowest, lat)
+		t := judgeTime(lat, budget, lost)
 		switch {
-		case lat > budget+lost:
+		case t == overTime:
 			f.violation(op.Amount, "op %d (%s) took %v, over the %v budget%s%s", op.ID, orderName(op.Order), lat, budget, lostSuffix(lost), errSuffix(ix, op))
 		case op.HTTPStatus == 0 && op.Outcome != history.OK:
 			f.violation(op.Amount, "op %d (%s) got no answer after %v%s", op.ID, orderName(op.Order), lat, errSuffix(ix, op))
 		case op.HTTPStatus >= 400 && op.Code == "":
 			f.violation(op.Amount, "op %d (%s) got HTTP %d without an error code", op.ID, orderName(op.Order), op.HTTPStatus)
 		default:
-			if lat > budget {
-				lostMost = max(lostMost, lost)
-				if lost >= budget {
-					unjudgable++
-				} else {
-					excused++
-				}
-			}
+			note(t, lost)
 			continue
 		}
 		f.op(op.ID)
@@ -101,11 +129,16 @@ func (c failFast) checkIndex(ix *index) Verdict {
 	if inGrace > 0 {
 		notes += fmt.Sprintf("; %s sent within the %v grace not judged", plural(inGrace, "checkout"), grace)
 	}
-	if excused > 0 {
-		notes += fmt.Sprintf("; %s over the budget by no more than the time the harness lost itself meanwhile (up to %v), not held against the SUT", plural(excused, "checkout"), lostMost)
+	if n := lagged[excused]; n > 0 {
+		notes += fmt.Sprintf("; %s over the budget by no more than the time the harness lost itself meanwhile (up to %v), not held against the SUT", plural(n, "checkout"), lostMost)
 	}
-	if f.n == 0 && unjudgable > 0 {
-		return skip(c.Name(), fmt.Sprintf("inconclusive for timing: %s took longer than the %v budget while the harness itself lost as much or more (up to %v): the machine was too busy to judge them%s", plural(unjudgable, "checkout"), budget, lostMost, notes))
+	if n := lagged[tooBusy]; n > 0 {
+		notes += fmt.Sprintf("; %s over the budget while the harness lost half the budget or more (up to %v), too busy to judge", plural(n, "checkout"), lostMost)
+		if f.n == 0 {
+			v := skip(c.Name(), fmt.Sprintf("inconclusive for timing: the machine was too busy to judge %s against the %v budget%s", plural(n, "checkout"), budget, notes))
+			v.Inconclusive = true
+			return v
+		}
 	}
 	return f.verdict(
 		fmt.Sprintf("%s of %d during the fault were not answered clearly within %v%s", plural(f.n, "checkout"), judged+inGrace, budget, notes),
