@@ -130,6 +130,11 @@ func TestFailFastInconclusiveWhenTheMachineIsTooBusy(t *testing.T) {
 	if v.Result != Skip || !v.Inconclusive || !strings.HasPrefix(v.Message, "inconclusive for timing: the machine was too busy to judge 1 checkout against the 1s budget") {
 		t.Fatalf("2.2 s with 600 ms lost: %s %v: %s", v.Result, v.Inconclusive, v.Message)
 	}
+	// The same for a checkout sent within the grace, alone in the window.
+	v = FailFast.Check(failFastInput(stall(110, 600*time.Millisecond), at(10*sec+100*time.Millisecond, 2800*time.Millisecond)))
+	if v.Result != Skip || !v.Inconclusive {
+		t.Fatalf("a graced checkout too busy to judge: %s %v: %s", v.Result, v.Inconclusive, v.Message)
+	}
 	// Beyond twice the budget of the machine's time it is a hang, busy or not.
 	v = FailFast.Check(failFastInput(busy, at(11*sec+200*time.Millisecond, 2700*time.Millisecond)))
 	if v.Result != Fail || !strings.Contains(v.Message, "took 2.7s, over the 1s budget and the 600ms the harness lost itself meanwhile") {
