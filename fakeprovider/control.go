@@ -1,12 +1,14 @@
 package fakeprovider
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -138,13 +140,17 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request) {
 		if !readJSON(w, r, &b) {
 			return
 		}
+		var err error
 		switch {
 		case b.Now != nil && b.Advance == nil:
-			p.clock.set(*b.Now)
+			err = p.SetClock(ctx, *b.Now)
 		case b.Advance != nil && b.Now == nil:
-			p.clock.advance(*b.Advance)
+			err = p.AdvanceClock(ctx, *b.Advance)
 		default:
-			writeJSON(w, http.StatusBadRequest, controlError{"clock: give exactly one of now or advance"})
+			err = errors.New("clock: give exactly one of now or advance")
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, controlError{err.Error()})
 			return
 		}
 		writeJSON(w, http.StatusOK, clockBody{Now: ptr(p.clock.now())})
@@ -176,16 +182,59 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// readJSON decodes a control request body strictly: unknown fields are an
-// error, so a misspelt fault field is not silently ignored.
+// maxControlBody bounds a control request's body.
+const maxControlBody = 1 << 16
+
+// readJSON decodes a control request body strictly, or answers why not:
+// the body is application/json (charset utf-8 at most), exactly one JSON
+// object of at most maxControlBody bytes, with no unknown field (a
+// misspelt fault field is not silently ignored).
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, controlError{"control API: bad JSON body: " + err.Error()})
+	if status, err := decodeControl(r, v); err != nil {
+		writeJSON(w, status, controlError{"control API: " + err.Error()})
 		return false
 	}
 	return true
+}
+
+func decodeControl(r *http.Request, v any) (int, error) {
+	if err := jsonContentType(r.Header.Get("Content-Type")); err != nil {
+		return http.StatusUnsupportedMediaType, err
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
+	if err != nil {
+		return http.StatusBadRequest, fmt.Errorf("read the body: %w", err)
+	}
+	if len(body) > maxControlBody {
+		return http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", maxControlBody)
+	}
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return http.StatusBadRequest, errors.New("the body must be one JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return http.StatusBadRequest, fmt.Errorf("bad JSON body: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return http.StatusBadRequest, errors.New("the body must be exactly one JSON object: more follows it")
+	}
+	return 0, nil
+}
+
+// jsonContentType accepts application/json, with at most a utf-8 charset:
+// a type that merely starts with those words is another type.
+func jsonContentType(ct string) error {
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != "application/json" {
+		return fmt.Errorf("content type %q: want application/json", truncateForMsg(ct))
+	}
+	for k, val := range params {
+		if k != "charset" || !strings.EqualFold(val, "utf-8") {
+			return fmt.Errorf("content type %q: want application/json, charset utf-8 at most", truncateForMsg(ct))
+		}
+	}
+	return nil
 }
 
 // AddWebhookEndpoint adds an endpoint that receives every later event,
@@ -231,15 +280,42 @@ func (p *Provider) RemoveWebhookEndpoint(_ context.Context, rawURL string) error
 	return fmt.Errorf("remove webhook endpoint %s: %w", rawURL, ErrNoSuchEndpoint)
 }
 
+// The provider's clock stays within [clockMin, clockMax): Unix time that
+// Stripe's integer timestamps carry, and an offset from the real clock
+// that a time.Duration holds (about 292 years either way).
+var (
+	clockMin = time.Unix(0, 0).UTC()
+	clockMax = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // SetClock moves the provider's clock to t; it keeps running from there.
+// A time outside [clockMin, clockMax) is an error and changes nothing.
 func (p *Provider) SetClock(_ context.Context, t time.Time) error {
+	if err := clockInBounds(t); err != nil {
+		return fmt.Errorf("set clock: %w", err)
+	}
 	p.clock.set(t)
 	return nil
 }
 
-// AdvanceClock moves the provider's clock by d (which may be negative).
+// AdvanceClock moves the provider's clock by d (which may be negative). A
+// move that would leave [clockMin, clockMax) is an error and changes
+// nothing.
 func (p *Provider) AdvanceClock(_ context.Context, d time.Duration) error {
+	if span := clockMax.Sub(clockMin); d > span || d < -span {
+		return fmt.Errorf("advance clock by %v: more than the clock's whole range", d)
+	}
+	if err := clockInBounds(p.clock.now().Add(d)); err != nil {
+		return fmt.Errorf("advance clock by %v: %w", d, err)
+	}
 	p.clock.advance(d)
+	return nil
+}
+
+func clockInBounds(t time.Time) error {
+	if t.Before(clockMin) || !t.Before(clockMax) {
+		return fmt.Errorf("%s is outside the provider's clock range %s to %s", t.Format(time.RFC3339), clockMin.Format(time.RFC3339), clockMax.Format(time.RFC3339))
+	}
 	return nil
 }
 

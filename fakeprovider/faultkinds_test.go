@@ -412,6 +412,7 @@ func TestControlLoopbackOnly(t *testing.T) {
 	}
 	req = httptest.NewRequest("POST", "/_paychaos/faults", strings.NewReader(`{"kind":"http_error","statsu":500}`))
 	req.RemoteAddr = "127.0.0.1:4567"
+	req.Header.Set("Content-Type", "application/json")
 	rec = httptest.NewRecorder()
 	p.ServeHTTP(rec, req)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "statsu") {

@@ -58,6 +58,15 @@ func isWebhookKind(k FaultKind) bool {
 	return false
 }
 
+// MaxFaultDuration bounds a fault's Delay, Jitter and Window: a day is
+// longer than any scenario and than Stripe keeps an idempotency key, and
+// what lies beyond it (9223372036854775807 ns) is a mistake, not a fault
+// anyone can wait for.
+const MaxFaultDuration = 24 * time.Hour
+
+// maxFaultText bounds a fault's ID, Endpoint and EventType.
+const maxFaultText = 512
+
 // validateFault checks a fault before it is installed, so a typo in a
 // scenario is an error, not a fault that silently never fires.
 func validateFault(f *Fault) error {
@@ -70,11 +79,29 @@ func validateFault(f *Fault) error {
 	if !known {
 		return fmt.Errorf("unknown fault kind %q", f.Kind)
 	}
-	if f.Rate < 0 || f.Rate > 1 {
+	if !(f.Rate >= 0 && f.Rate <= 1) { // NaN too
 		return fmt.Errorf("fault %s: rate %v outside [0, 1]", f.Kind, f.Rate)
 	}
 	if f.Count < 0 || f.Delay < 0 || f.Jitter < 0 || f.Window < 0 {
 		return fmt.Errorf("fault %s: count, delay, jitter and window must not be negative", f.Kind)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"delay", f.Delay}, {"jitter", f.Jitter}, {"window", f.Window}} {
+		if d.v > MaxFaultDuration {
+			return fmt.Errorf("fault %s: %s %v over the maximum of %v", f.Kind, d.name, d.v, MaxFaultDuration)
+		}
+	}
+	for _, t := range []struct{ name, v string }{{"id", f.ID}, {"endpoint", f.Endpoint}, {"event_type", f.EventType}} {
+		if len(t.v) > maxFaultText {
+			return fmt.Errorf("fault %s: %s of %d bytes, at most %d", f.Kind, t.name, len(t.v), maxFaultText)
+		}
+	}
+	for _, c := range f.ID {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return fmt.Errorf("fault %s: id %q: letters, digits, '_', '-' and '.' only (it names the fault in a URL)", f.Kind, f.ID)
+		}
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		return fmt.Errorf("fault %s: status %d is not an error status (400-599)", f.Kind, f.Status)

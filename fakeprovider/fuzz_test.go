@@ -167,3 +167,70 @@ func FuzzHandlers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzControl sends arbitrary requests to the control API: each gets a
+// JSON answer below 500; a refused one changes nothing; whatever is
+// accepted is a fault the provider can honour and a clock in range.
+func FuzzControl(f *testing.F) {
+	p := New(WithSeed(1))
+	f.Cleanup(func() { _ = p.Close() })
+	paths := []string{"faults", "faults/flt_1", "clock", "webhook_endpoints", "reset", "ledger", "payment_intents/pi_x/authenticate", "nowhere"}
+	methods := []string{http.MethodPost, http.MethodGet, http.MethodDelete, http.MethodPut}
+	for _, s := range []struct {
+		method, path uint8
+		ct, body     string
+	}{
+		{0, 0, "application/json", `{"kind":"slow","delay":100000000,"jitter":1000,"seed":3}`},
+		{0, 0, "application/json", `{"kind":"slow","delay":9223372036854775807}`},
+		{0, 0, "application/json", `{"kind":"commit_then_fail","mode":"hang","endpoint":"POST /v1/payment_intents"}`},
+		{0, 0, "application/json", `{"kind":"webhook_stale","delay":-1}`},
+		{0, 0, "application/json", `{"kind":"http_error","rate":0.5,"count":3,"status":503,"body":"html"}`},
+		{0, 0, "application/json", `{"kind":"http_error"}{"kind":"away"}`},
+		{0, 0, "application/jsonx", `{"kind":"away"}`},
+		{0, 0, "application/json; charset=utf-8", `{"kind":"amnesia","window":1e3}`},
+		{0, 0, "application/json", `{"kind":"decline","decline_code":"Card Declined"}`},
+		{0, 2, "application/json", `{"now":"9999-01-01T00:00:00Z"}`},
+		{0, 2, "application/json", `{"now":"2030-06-01T12:00:00Z"}`},
+		{0, 2, "application/json", `{"advance":-86400000000000}`},
+		{0, 3, "application/json", `{"url":"http://127.0.0.1:9/h","secret":"whsec_x"}`},
+		{2, 3, "application/json", `{"url":"http://127.0.0.1:9/h"}`},
+		{0, 6, "application/json", `{"fail":true}`},
+		{2, 1, "", ""},
+		{0, 4, "", ""},
+		{1, 5, "", ""},
+		{3, 7, "text/plain", "x"},
+	} {
+		f.Add(s.method, s.path, s.ct, s.body)
+	}
+	f.Fuzz(func(t *testing.T, method, path uint8, ct, body string) {
+		m, pth := methods[int(method)%len(methods)], paths[int(path)%len(paths)]
+		if pth == "reset" || len(p.Snapshot().Faults) > 50 {
+			_ = p.Reset(bg)
+			return
+		}
+		before := controlState(t, p)
+		rec := control(p, m, pth, ct, body)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q %q: %d %s", m, pth, ct, body, rec.Code, rec.Body.String())
+		}
+		if rec.Body.Len() > 0 && !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%s %s: answer is not JSON: %s", m, pth, rec.Body.String())
+		}
+		if rec.Code >= 400 && m != http.MethodGet {
+			if after := controlState(t, p); after != before {
+				t.Fatalf("%s %s %q refused (%d) but changed the provider:\n%s\n%s", m, pth, body, rec.Code, before, after)
+			}
+		}
+		p.mu.Lock()
+		for _, a := range p.faults {
+			f := a.f
+			if err := validateFault(&f); err != nil {
+				t.Errorf("installed an invalid fault %+v: %v", a.f, err)
+			}
+		}
+		p.mu.Unlock()
+		if err := clockInBounds(p.clock.now()); err != nil {
+			t.Fatalf("after %s %s %q: %v", m, pth, body, err)
+		}
+	})
+}

@@ -9,10 +9,35 @@ import (
 	"time"
 )
 
+// Limits of the provider's HTTP server. A client gets ServerReadTimeout to
+// send a whole request (Stripe requests are small forms), and an idle
+// keep-alive connection is closed after ServerIdleTimeout, so slow or
+// abandoned connections cannot pile up. There is no write timeout: the
+// slow and commit_then_fail hang faults hold answers on purpose, bounded
+// by MaxFaultDuration.
+const (
+	ServerReadHeaderTimeout = 5 * time.Second
+	ServerReadTimeout       = 15 * time.Second
+	ServerIdleTimeout       = 60 * time.Second
+	ServerMaxHeaderBytes    = 64 << 10
+)
+
+// NewServer is the http.Server every paychaos provider listens with
+// (embedded, standalone, in a container): h behind the limits above.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ServerReadHeaderTimeout,
+		ReadTimeout:       ServerReadTimeout,
+		IdleTimeout:       ServerIdleTimeout,
+		MaxHeaderBytes:    ServerMaxHeaderBytes,
+	}
+}
+
 // Serve serves p on ln until ctx is done, then shuts the server down
 // (requests still running get a few seconds). It does not close p.
 func Serve(ctx context.Context, ln net.Listener, p *Provider) error {
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	srv := NewServer(p)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -28,10 +28,19 @@ type Result struct {
 	Window check.Window `json:"window"`
 	Phases []PhaseStats `json:"phases"`
 	// RecoveryTime is the time from the fault's recovery until the success
-	// rate was back at its baseline; -1 when it never came back.
+	// rate was back at its baseline, less RecoveryLost, the time the
+	// harness itself lost meanwhile; -1 when it never came back.
 	RecoveryTime time.Duration   `json:"recovery_time"`
 	MoneyAtRisk  int64           `json:"money_at_risk"`
 	Verdicts     []check.Verdict `json:"verdicts"`
+
+	// HarnessLag is the longest the harness itself was kept from running
+	// (a starved machine), and HarnessLost the time it lost in all; timing
+	// verdicts allow for it (history.Lag).
+	HarnessLag   time.Duration `json:"harness_lag,omitempty"`
+	HarnessLost  time.Duration `json:"harness_lost,omitempty"`
+	RecoveryLost time.Duration `json:"recovery_lost,omitempty"`
+
 	// Inconclusive is set when the run proved nothing, e.g. because the
 	// fault never acted. An inconclusive scenario is a failure.
 	Inconclusive string `json:"inconclusive,omitempty"`

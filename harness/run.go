@@ -33,6 +33,8 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	rec := history.NewRecorder()
 	run := history.Run{Meta: e.meta(s, rec.Start())}
 	res := header(run.Meta)
+	lag := history.StartLagProbe(rec.Now) // the harness's own delays, which timing checks allow for
+	defer lag.Stop()
 
 	stop, reqsBefore, err := e.warmUp(ctx, s, rec)
 	if err != nil {
@@ -51,6 +53,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	if err := e.settleAndReconcile(ctx, s, rec, &run); err != nil {
 		return res, err
 	}
+	run.Meta.Lag = lag.Stop()
 	res = e.check(s, run, res.Faults, reqsAfter == reqsBefore)
 	return res, e.save(&res, run)
 }
@@ -177,6 +180,7 @@ func (e *Env) check(s Scenario, run history.Run, faults []FaultReport, providerI
 	res.RecoveryTime = recoveryTime(run.Ops, run.Meta.FaultEnd)
 	res.Timeline = timeline(run.Ops)
 	res.Inconclusive = inconclusive(s, run.Ops, faults, providerIdle)
+	res.allowForLag(run.Meta.Lag)
 	res.Duration = time.Since(res.Started)
 	return res
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/paychaos/paychaos/fakeprovider"
 	"github.com/paychaos/paychaos/harness/fault"
@@ -76,7 +74,7 @@ func Embedded(seed int64, log *slog.Logger) (Stack, error) {
 		return nil, errors.Join(fmt.Errorf("listen for the provider: %w", err), s.provider.Close())
 	}
 	s.upstream = ln.Addr().String()
-	hs := &http.Server{Handler: s.provider, ReadHeaderTimeout: 5 * time.Second}
+	hs := fakeprovider.NewServer(s.provider)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = hs.Serve(ln) }()
 	s.stopHTTP = func() error { err := hs.Close(); <-done; return err }

@@ -78,10 +78,14 @@ func quick(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
 
 // providerOut is quick for faults that put the provider out of reach:
 // checkout must then fail fast, within failFastBudget, with a clear error,
-// once the SUT has had failFastGrace to notice.
+// once the SUT has had failFastGrace to notice. The fault holds long
+// enough that a checkout sent after the grace can overrun its budget while
+// the provider is still out: a SUT that keeps waiting on a dead provider
+// (no circuit breaker) is seen waiting, not rescued by the recovery.
 func providerOut(name string, f fault.Fault, t traffic.Profile) harness.Scenario {
 	s := quick(name, f, t)
 	s.FailFastBudget, s.FailFastGrace = failFastBudget, failFastGrace
+	s.Hold = max(s.Hold, failFastGrace+2*failFastBudget)
 	return s
 }
 

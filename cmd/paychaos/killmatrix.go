@@ -127,6 +127,11 @@ func killMatrix(w io.Writer, todo []string, out, filter string, parallel int, se
 			c := exec.Command(self, "run", "--flaws", flaw, "--out", dir, "--seed", strconv.FormatInt(seed, 10),
 				"--label-filter", filter, "--parallel", "2")
 			c.Stdout, c.Stderr = io.Discard, io.Discard
+			c.Env, c.SysProcAttr = os.Environ(), childAttr()
+			if err := tieToParent(c); err != nil { // a run stops when the matrix dies
+				rows[i] = row{flaw: flaw, problem: err.Error(), harness: true}
+				return
+			}
 			start := time.Now()
 			var err error
 			if err = os.RemoveAll(dir); err == nil { // never judge an earlier run's report

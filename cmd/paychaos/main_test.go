@@ -198,6 +198,13 @@ func TestInterruptedRun(t *testing.T) {
 	if took > 15*time.Second {
 		t.Fatalf("took %v to stop after SIGINT", took)
 	}
+	assertInterruptedReport(t, out, stdout.String())
+}
+
+// assertInterruptedReport checks that an interrupted run left a partial
+// report in out, marked interrupted.
+func assertInterruptedReport(t *testing.T, out, log string) {
+	t.Helper()
 	var rep struct {
 		Run struct {
 			Interrupted bool `json:"interrupted"`
@@ -205,7 +212,7 @@ func TestInterruptedRun(t *testing.T) {
 	}
 	b, err := os.ReadFile(filepath.Join(out, "report.json"))
 	if err != nil {
-		t.Fatalf("no partial report: %v\n%s", err, stdout.String())
+		t.Fatalf("no partial report: %v\n%s", err, log)
 	}
 	if err := json.Unmarshal(b, &rep); err != nil || !rep.Run.Interrupted {
 		t.Fatalf("report not marked interrupted: %v", err)

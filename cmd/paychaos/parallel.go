@@ -7,12 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -21,50 +19,38 @@ import (
 
 // runParallel runs the suite in f.parallel child processes of this
 // program, each a shard (see scenarios.Shard), relays their progress
-// lines, numbered, and merges their reports.
-func runParallel(w io.Writer, f runFlags) (types.Report, error) {
+// lines, numbered, and merges their reports. It reports whether the run
+// was interrupted: then the merged report holds what the shards finished.
+func runParallel(w io.Writer, f runFlags) (types.Report, bool, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return types.Report{}, fmt.Errorf("find this program: %w", err)
+		return types.Report{}, false, fmt.Errorf("find this program: %w", err)
 	}
-	// The children get the interrupt too (same process group); the parent
-	// waits for them to stop and write their partial reports.
 	var (
 		mu      sync.Mutex // guards done, started and w
 		done    int
 		started []*exec.Cmd
 		wg      sync.WaitGroup
 	)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	stopSignals := make(chan struct{})
-	defer func() { signal.Stop(sig); close(stopSignals) }()
-	go func() {
-		for {
-			select {
-			case <-stopSignals:
-				return
-			case s := <-sig:
-				if s != syscall.SIGTERM {
-					continue // the shards got the interrupt too: wait for them
-				}
-				// SIGTERM reaches only this process: pass it on.
-				mu.Lock()
-				for _, c := range started {
-					_ = c.Process.Signal(os.Interrupt)
-				}
-				mu.Unlock()
-			}
-		}
-	}()
-	abort := func(err error) (types.Report, error) {
+	signalAll := func(s os.Signal) {
 		mu.Lock()
+		defer mu.Unlock()
 		for _, c := range started {
-			_ = c.Process.Kill()
+			_ = c.Process.Signal(s)
 		}
-		mu.Unlock()
+	}
+	// Each shard has a process group of its own (shardAttr), so a signal
+	// reaches the shards only through here, once: SIGINT or SIGTERM to the
+	// parent alone (a CI runner's cancel) or a terminal's Ctrl-C. The
+	// shards stop their scenarios, recover the faults and write partial
+	// reports; one that has not stopped after shardGrace, or any after a
+	// second signal, is killed.
+	stopping := newStopper(signalAll)
+	defer stopping.Close()
+	abort := func(err error) (types.Report, bool, error) {
+		signalAll(os.Kill)
 		wg.Wait()
-		return types.Report{}, err
+		return types.Report{}, stopping.Interrupted(), err
 	}
 
 	fmt.Fprintf(w, "paychaos: running the suite in %d processes, seed %d\n", f.parallel, f.seed)
@@ -73,6 +59,9 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 	errs := make([]error, f.parallel)
 	dirs := make([]string, f.parallel)
 	for i := range f.parallel {
+		if stopping.Interrupted() {
+			break // interrupted while starting: start no more
+		}
 		dirs[i] = filepath.Join(f.out, "shards", strconv.Itoa(i))
 		args := []string{"run", "--shard", fmt.Sprintf("%d/%d", i, f.parallel), "--out", dirs[i],
 			"--seed", strconv.FormatInt(f.seed, 10), "--label-filter", f.labelFilter, "--flaws", f.flaws}
@@ -88,6 +77,10 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 		}
 		cmd := exec.Command(self, args...)
 		cmd.Env = append(os.Environ(), "PAYCHAOS_PROVIDER_TOKEN="+f.providerToken) // not on the command line
+		cmd.SysProcAttr = childAttr()
+		if err := tieToParent(cmd); err != nil {
+			return abort(err)
+		}
 		if st.tty {
 			cmd.Env = append(cmd.Env, "PAYCHAOS_PHASES=1")
 		}
@@ -105,6 +98,9 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 		mu.Lock()
 		started = append(started, cmd)
 		mu.Unlock()
+		if stopping.Interrupted() {
+			_ = cmd.Process.Signal(os.Interrupt) // it may have started after the others were told
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -138,13 +134,25 @@ func runParallel(w io.Writer, f runFlags) (types.Report, error) {
 		}()
 	}
 	wg.Wait()
+	interrupted := stopping.Interrupted()
 	shards := make([][]types.Report, 0, f.parallel)
 	for i, dir := range dirs {
+		if dir == "" {
+			continue // never started: interrupted first
+		}
 		s, err := readSuite(filepath.Join(dir, "ginkgo.json"))
 		if err != nil {
-			return types.Report{}, errors.Join(fmt.Errorf("shard %d: %w", i, err), errs[i])
+			if interrupted {
+				fmt.Fprintf(os.Stderr, "paychaos: shard %d was stopped before it wrote a report: %v\n", i, err)
+				continue
+			}
+			return types.Report{}, false, errors.Join(fmt.Errorf("shard %d: %w", i, err), errs[i])
 		}
 		shards = append(shards, []types.Report{s})
 	}
-	return scenarios.MergeShards(shards)
+	if len(shards) == 0 {
+		return types.Report{}, interrupted, &exitError{code: 2, err: errors.New("interrupted before any shard wrote a report")}
+	}
+	rep, err := scenarios.MergeShards(shards)
+	return rep, interrupted, err
 }

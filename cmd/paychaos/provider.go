@@ -56,7 +56,7 @@ at it.`,
 			defer p.Close()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			hs := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+			hs := fakeprovider.NewServer(p)
 			go func() {
 				<-ctx.Done()
 				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -105,8 +105,9 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if err := checkMode(f); err != nil {
 		return err
 	}
+	orphaned := watchParent()
 	if f.shard != "" {
-		return runShard(cmd, f)
+		return runShard(cmd, f, orphaned)
 	}
 	var base *reports.Report
 	if f.baseline != "" { // read it first: a bad baseline should not cost a run
@@ -128,18 +129,23 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	}
 	start := time.Now()
 	w := cmd.OutOrStdout()
+	removeTemp, err := runTemp()
+	if err != nil {
+		return err
+	}
+	defer removeTemp()
 	var suite types.Report
-	var err error
+	var interrupted bool
 	if f.parallel == 1 || f.verbose {
 		suite, err = runSerial(w, f)
 	} else {
-		suite, err = runParallel(w, f)
+		suite, interrupted, err = runParallel(w, f)
 	}
 	if err != nil {
 		return err
 	}
 	meta := reports.Meta{
-		Mode: f.mode, Target: targetName(f), Seed: f.seed,
+		Mode: f.mode, Target: targetName(f), Seed: f.seed, Interrupted: interrupted,
 		Versions: map[string]string{"paychaos": version, "go": runtime.Version()},
 	}
 	if !target.Budgets.IsZero() {
@@ -194,11 +200,12 @@ func runSerial(w io.Writer, f runFlags) (types.Report, error) {
 }
 
 // runShard is one child of a parallel run.
-func runShard(cmd *cobra.Command, f runFlags) error {
+func runShard(cmd *cobra.Command, f runFlags, orphaned func() bool) error {
 	var sh scenarios.Shard
 	if _, err := fmt.Sscanf(f.shard, "%d/%d", &sh.Index, &sh.Total); err != nil || sh.Total < 2 || sh.Index < 0 || sh.Index >= sh.Total {
 		return fmt.Errorf("--shard %q: want i/n with 0 <= i < n", f.shard)
 	}
+	defer guardShard(orphaned)()
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return err
 	}

@@ -54,6 +54,10 @@ type Verdict struct {
 	// MoneyAtRisk is the sum, in minor units, of the amounts involved in
 	// the violation.
 	MoneyAtRisk int64 `json:"money_at_risk,omitempty"`
+	// Inconclusive marks a Skip because the run could not be judged (the
+	// machine too busy to time checkouts), not because the invariant does
+	// not apply: the scenario then proved nothing and is inconclusive.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Window places the fault and the settle period on the history's clock.
@@ -84,6 +88,9 @@ type Input struct {
 	// run's customers; no-lost-money then holds unattributed money
 	// against the SUT (against no order).
 	OrdersListed bool `json:"orders_listed,omitempty"`
+	// Lag is the harness's own scheduling delay during the run: timing
+	// checks never blame the SUT for time the harness lost itself.
+	Lag history.Lag `json:"lag,omitzero"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

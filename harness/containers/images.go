@@ -21,6 +21,8 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
+
+	"github.com/paychaos/paychaos/harness/tempdir"
 )
 
 // ModulePath is the Go module the images are built from.
@@ -179,7 +181,9 @@ func ensureImages(ctx context.Context, cli *client.Client, o BuildOptions, image
 			}
 		}
 		if tmp == "" {
-			if tmp, err = os.MkdirTemp("", "paychaos-images-"); err != nil {
+			// Named for this process: a build killed midway leaves it to
+			// the next build's sweep.
+			if tmp, err = tempdir.New("paychaos-images-"); err != nil {
 				return out, err
 			}
 		}

@@ -1,16 +1,11 @@
 package containers
 
 import (
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/paychaos/paychaos/harness"
@@ -68,14 +63,7 @@ func TestSweepRemovesWhatADeadRunLeft(t *testing.T) {
 	requireDocker(t)
 	ctx := t.Context()
 	cli := shared.cli
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Fatal(err)
-	}
-	deadPID := dead.Process.Pid
-	if err := syscall.Kill(deadPID, 0); !errors.Is(err, syscall.ESRCH) {
-		t.Skipf("pid %d was reused at once (%v); cannot stage a dead run", deadPID, err)
-	}
+	deadPID := deadPID(t)
 	labels := func(run, pid, host string) map[string]string {
 		l := runLabels(run, "staged")
 		l[LabelPID] = pid
@@ -91,31 +79,14 @@ func TestSweepRemovesWhatADeadRunLeft(t *testing.T) {
 	}
 	runID := NewRunID()
 	cases := []staged{
-		{"paychaos-test-dead-" + runID, labels("dead"+runID, strconv.Itoa(deadPID), ""), true},
+		{"paychaos-test-dead-" + runID, labels("dead"+runID, deadPID, ""), true},
 		{"paychaos-test-live-" + runID, labels("live"+runID, strconv.Itoa(os.Getpid()), ""), false},
-		{"paychaos-test-elsewhere-" + runID, labels("far"+runID, strconv.Itoa(deadPID), "another-host"), false},
+		{"paychaos-test-elsewhere-" + runID, labels("far"+runID, deadPID, "another-host"), false},
 	}
 	ids := map[string][2]string{}
 	for _, c := range cases {
-		n, err := cli.NetworkCreate(ctx, c.name, client.NetworkCreateOptions{Driver: "bridge", Internal: true, Labels: c.labels})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctr, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
-			Name: c.name, Config: &container.Config{Image: ToxiproxyImage.Ref, Labels: c.labels},
-			HostConfig: &container.HostConfig{NetworkMode: container.NetworkMode(c.name)},
-		})
-		t.Cleanup(func() {
-			ctx := context.Background()
-			if ctr.ID != "" {
-				_, _ = cli.ContainerRemove(ctx, ctr.ID, client.ContainerRemoveOptions{Force: true})
-			}
-			_, _ = cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[c.name] = [2]string{ctr.ID, n.ID}
+		ctr, n := stage(t, c.name, c.labels)
+		ids[c.name] = [2]string{ctr, n}
 	}
 	removed, err := SweepStale(ctx)
 	if err != nil {

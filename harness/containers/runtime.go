@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	// process-wide logger; send them to ours, at debug level.
 	tclog.SetDefault(tcLogger{log})
 	r := &Runtime{cfg: cfg, cli: cli, log: log.With("run", cfg.RunID), ensured: map[string]bool{}, logs: newLogBook()}
-	removed, err := sweep(ctx, cli, "")
+	removed, err := sweep(ctx, cli, "", r.leftBehind)
 	for _, l := range removed {
 		r.log.Warn("removed a leftover of an interrupted run", "what", l.String())
 	}
@@ -88,6 +88,12 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, errors.Join(err, cli.Close())
 	}
 	return r, nil
+}
+
+// leftBehind logs a dead run's leftover that a sweep could not remove: a
+// later sweep will.
+func (r *Runtime) leftBehind(l Leftover, err error) {
+	r.log.Warn("left a leftover of a dead run for a later sweep", "what", l.String(), "err", err)
 }
 
 // RunID is the id on every container and network of this run.
@@ -158,7 +164,7 @@ func (r *Runtime) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	removed, err := sweep(ctx, r.cli, r.cfg.RunID)
+	removed, err := sweep(ctx, r.cli, r.cfg.RunID, r.leftBehind)
 	for _, l := range removed {
 		r.log.Warn("removed a leftover of this run", "what", l.String())
 	}

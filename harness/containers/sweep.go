@@ -9,9 +9,12 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
 
@@ -120,57 +123,118 @@ func leftovers(ctx context.Context, cli *client.Client, runID string) ([]Leftove
 
 // SweepStale removes every container and network that a paychaos run on
 // this host left behind when it died (killed, interrupted, timed out): its
-// process is gone. What live runs use is left alone. It returns what it
-// removed.
+// process is gone. What live runs use is left alone, and so is what
+// another sweep is removing at the same time; a leftover it cannot remove
+// is left for a later sweep, never an error. It returns what it removed.
 func SweepStale(ctx context.Context) ([]Leftover, error) {
 	cli, err := newClient(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cli.Close()
-	return sweep(ctx, cli, "")
+	return sweep(ctx, cli, "", nil)
 }
 
 // sweep removes containers, then networks, labelled paychaos=1 that belong
-// to runID (when not empty) or to a dead run.
-func sweep(ctx context.Context, cli *client.Client, runID string) ([]Leftover, error) {
+// to runID (when not empty) or to a dead run. Several sweeps may run at
+// once (two runs started together after a killed one): what another sweep
+// is removing or has removed is left to it, and a dead run's network that
+// still has endpoints (containers another sweep is removing, or a live
+// run's) is left for a later sweep. Only what this run (runID) cannot
+// remove is an error; a dead run's leftover that stays is passed to warn,
+// when set.
+func sweep(ctx context.Context, cli *client.Client, runID string, warn func(l Leftover, err error)) ([]Leftover, error) {
 	f := make(client.Filters).Add("label", LabelPaychaos+"=1")
 	var removed []Leftover
 	var errs []error
+	// take removes l, and says what became of it.
+	take := func(l Leftover, own bool, remove func() error) {
+		gone, err := retryRemove(ctx, own, remove)
+		switch {
+		case err != nil && own:
+			errs = append(errs, fmt.Errorf("sweep: remove %s: %w", l, err))
+		case err != nil && warn != nil:
+			warn(l, err)
+		case gone:
+			removed = append(removed, l)
+		}
+	}
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("sweep: list containers: %w", err)
 	}
 	for _, c := range cs.Items {
-		if !(runID != "" && c.Labels[LabelRun] == runID || stale(c.Labels)) {
+		own := runID != "" && c.Labels[LabelRun] == runID
+		if !own && (!stale(c.Labels) || c.State == container.StateRemoving) {
 			continue
 		}
 		l := Leftover{Kind: "container", ID: c.ID, Name: c.ID, RunID: c.Labels[LabelRun]}
 		if len(c.Names) > 0 {
 			l.Name = c.Names[0]
 		}
-		// A paused container cannot be removed on older engines.
-		_, _ = cli.ContainerUnpause(ctx, c.ID, client.ContainerUnpauseOptions{})
-		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("sweep: remove %s: %w", l, err))
-			continue
-		}
-		removed = append(removed, l)
+		take(l, own, func() error {
+			// A paused container cannot be removed on older engines.
+			_, _ = cli.ContainerUnpause(ctx, c.ID, client.ContainerUnpauseOptions{})
+			_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+			return err
+		})
 	}
 	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
 	if err != nil {
 		return removed, errors.Join(append(errs, fmt.Errorf("sweep: list networks: %w", err))...)
 	}
 	for _, n := range ns.Items {
-		if !(runID != "" && n.Labels[LabelRun] == runID || stale(n.Labels)) {
+		own := runID != "" && n.Labels[LabelRun] == runID
+		if !own && !stale(n.Labels) {
 			continue
 		}
 		l := Leftover{Kind: "network", ID: n.ID, Name: n.Name, RunID: n.Labels[LabelRun]}
-		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("sweep: remove %s: %w", l, err))
-			continue
-		}
-		removed = append(removed, l)
+		take(l, own, func() error {
+			_, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
+			return err
+		})
 	}
 	return removed, errors.Join(errs...)
+}
+
+// Removal retries: a removal another sweep has under way, or a network
+// whose containers are still going, settles within seconds.
+const (
+	removeTries   = 6
+	removeBackoff = 100 * time.Millisecond
+)
+
+// retryRemove calls remove until it succeeds (true), finds the thing gone
+// already (false: someone else removed it), or gives up. Something another
+// sweep is removing is theirs unless own, and then waited for; a network
+// with active endpoints is waited for too, since its containers may be on
+// their way out.
+func retryRemove(ctx context.Context, own bool, remove func() error) (bool, error) {
+	wait := removeBackoff
+	for try := 1; ; try++ {
+		err := remove()
+		switch {
+		case err == nil:
+			return true, nil
+		case cerrdefs.IsNotFound(err):
+			return false, nil
+		case inProgress(err) && !own:
+			return false, nil // another sweep has it
+		}
+		if try == removeTries {
+			return false, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// inProgress reports whether the engine refused a removal because another
+// client is removing the same container.
+func inProgress(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "already in progress")
 }

@@ -54,6 +54,9 @@ type Meta struct {
 	// (rather than being read one order at a time): a payment no order
 	// claims is then money the SUT lost track of.
 	OrdersListed bool `json:"orders_listed,omitempty"`
+	// Lag is the harness's own scheduling delay during the run, which
+	// timing checks allow for.
+	Lag Lag `json:"lag,omitzero"`
 }
 
 // Run is everything a run leaves behind for the checker.
@@ -73,6 +76,9 @@ type header struct {
 // Validate checks every op and order of the run, so that Save never writes
 // what Load would refuse.
 func (r Run) Validate() error {
+	if err := r.Meta.Lag.validate(); err != nil {
+		return err
+	}
 	seen := make(map[int]struct{}, len(r.Ops))
 	for i, op := range r.Ops {
 		if err := op.Validate(); err != nil {
@@ -263,6 +269,9 @@ func decodeHeader(b []byte) (Meta, error) {
 	}
 	if h.Format != Format {
 		return Meta{}, fmt.Errorf("header: format %q, want %q", h.Format, Format)
+	}
+	if err := h.Meta.Lag.validate(); err != nil {
+		return Meta{}, fmt.Errorf("header: %w", err)
 	}
 	return h.Meta, nil
 }
