@@ -46,7 +46,7 @@ func TestCompareFlagsInjectedRegressions(t *testing.T) {
 		})
 		out := &r.Scenarios[1]
 		out.Verdicts[1] = Check{Invariant: "no-false-paid", Result: ResultPass}
-		out.Status, out.MoneyAtRisk = StatusPass, 0
+		out.State, out.MoneyAtRisk = "passed", 0
 		r.refresh()
 		return r
 	}

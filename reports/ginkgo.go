@@ -156,6 +156,9 @@ func FromGinkgo(rs []types.Report, meta Meta) (Report, error) {
 		r.Run.Duration = Duration(last.Sub(first))
 	}
 	applyMeta(&r, meta)
+	if err := validate(r); err != nil {
+		return Report{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
 	sortScenarios(r.Scenarios)
 	r = masked(r)
 	r.refresh()
@@ -219,25 +222,11 @@ func scenarioFrom(sr types.SpecReport, seed int64, suitePath string) (Scenario, 
 		s.HasResult = true
 		fillFromResult(&s, res)
 	}
-	s.Status = statusOf(sr, s)
+	s.Status = deriveStatus(s)
 	if s.Reproduce == "" {
 		s.Reproduce = reproduce(s.Seed, s.ID, suitePath)
 	}
 	return s, nil
-}
-
-func statusOf(sr types.SpecReport, s Scenario) Status {
-	switch {
-	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
-		return StatusSkipped
-	case len(s.Violations()) > 0:
-		return StatusFail
-	case s.Inconclusive != "":
-		return StatusInconclusive
-	case sr.State.Is(types.SpecStateFailureStates), sr.State == types.SpecStateInvalid:
-		return StatusError
-	}
-	return StatusPass
 }
 
 // resultOf finds and decodes the spec's attached result. In process the
@@ -449,6 +438,9 @@ func decodeModel(b []byte) (Report, error) {
 	var r Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Report{}, describeJSONError(err)
+	}
+	if err := validate(r); err != nil {
+		return Report{}, err
 	}
 	r = masked(r)
 	r.refresh()

@@ -33,6 +33,9 @@ type htmlPage struct {
 	Headline     string
 	VerdictClass string
 	Sentence     string
+	ScoreNote    string
+	Violated     []InvariantCount
+	Ran          int
 	Meta         []htmlKV
 	Versions     []htmlKV
 	Rows         []htmlRow
@@ -88,21 +91,12 @@ func page(r Report) htmlPage {
 		CSS:          template.CSS(htmlCSS),
 		JSONName:     JSONName,
 	}
-	p.Title = fmt.Sprintf("paychaos: %s · score %d/100", p.Headline, r.Score)
+	p.Title = "paychaos: " + r.Headline
+	p.Sentence = strings.TrimPrefix(r.Headline, p.Headline+" — ")
+	p.ScoreNote = scoreText(r)
+	p.Violated = r.Violated
+	p.Ran = r.Totals.Scenarios - r.Totals.Skipped
 	t := r.Totals
-	switch {
-	case t.Scenarios == 0:
-		p.Sentence = "No scenario in this run."
-	case r.Verdict == VerdictFail:
-		p.Sentence = fmt.Sprintf("%s in %d of %s; money at risk %s (minor units).",
-			plural(t.Violations, "invariant violation"), t.Failed, plural(t.Scenarios, "scenario"), fmtMoney(t.MoneyAtRisk))
-	case r.Verdict == VerdictInconclusive:
-		p.Sentence = "Nothing was violated, but the run did not prove everything it set out to."
-	case len(r.Regressions) > 0:
-		p.Sentence = fmt.Sprintf("Every invariant held, but %s against the baseline.", plural(len(r.Regressions), "regression"))
-	default:
-		p.Sentence = fmt.Sprintf("Every invariant held in all %d scenarios that ran, and every fault fired.", t.Scenarios-t.Skipped)
-	}
 	p.Meta = append(p.Meta, htmlKV{"Seed", strconv.FormatInt(r.Run.Seed, 10)})
 	add := func(k, v string) {
 		if v != "" {

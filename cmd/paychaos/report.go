@@ -41,6 +41,7 @@ success rate under fault is a regression, and the exit code says so.`,
 				return fmt.Errorf("write reports: %w", err)
 			}
 			w := cmd.OutOrStdout()
+			fmt.Fprintln(w, cur.Headline)
 			fmt.Fprintf(w, "verdict: %s   score: %d/100   regressions: %d\n", cur.Verdict, cur.Score, len(cur.Regressions))
 			for _, r := range cur.Regressions {
 				fmt.Fprintf(w, "  regression: %s: %s\n", r.Scenario, r.Message)
