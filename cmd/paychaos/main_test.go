@@ -114,7 +114,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{"remote without servers", []string{"run", "--mode", "remote"}, "--mode remote needs --toxiproxy"},
 		{"filter selects nothing", []string{"run", "--label-filter", "no-such-label", "--out", dir, "--parallel", "1"}, ""},
 		{"missing report", []string{"report", filepath.Join(dir, "none.json")}, "none.json"},
-		{"recheck nothing", []string{"recheck", dir}, "holds no saved run"},
+		{"recheck nothing", []string{"recheck", dir}, dir + ": error"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
