@@ -324,6 +324,7 @@ func fillFromResult(s *Scenario, res harness.Result) {
 	}
 	s.Dir = res.Dir
 	s.Reproduce = res.Reproduce
+	fillSamples(s)
 }
 
 // noFaultKind is the kind of the harness's baseline "fault" (fault.None):
@@ -441,6 +442,11 @@ func decodeModel(b []byte) (Report, error) {
 	}
 	if err := validate(r); err != nil {
 		return Report{}, err
+	}
+	if *probe.SchemaVersion == 1 { // version 1 kept no latency samples
+		for i := range r.Scenarios {
+			fillSamples(&r.Scenarios[i])
+		}
 	}
 	r = masked(r)
 	r.refresh()

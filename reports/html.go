@@ -119,13 +119,7 @@ func page(r Report) htmlPage {
 	}
 
 	if bl := r.Baseline; bl != nil {
-		started := ""
-		if !bl.Started.IsZero() {
-			started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
-		}
-		p.Baseline = fmt.Sprintf("Baseline: seed %d%s, verdict %s, score %d/100. Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.",
-			bl.Seed, started, bl.Verdict, bl.Score,
-			bl.Margins.RecoveryTime*100, bl.Margins.P99*100, bl.Margins.SuccessRate*100, fmtDur(bl.Margins.Noise))
+		p.Baseline = baselineText(*bl)
 	}
 	regs := map[string][]Regression{}
 	for _, g := range r.Regressions {

@@ -176,13 +176,7 @@ func mdRegressions(r Report, budget int) string {
 	var head strings.Builder
 	fmt.Fprintf(&head, "\n## Regressions against the baseline: %d\n\n", len(r.Regressions))
 	if bl := r.Baseline; bl != nil {
-		started := ""
-		if !bl.Started.IsZero() {
-			started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
-		}
-		fmt.Fprintf(&head, "Baseline: seed `%d`%s, verdict %s, score %d/100. ", bl.Seed, started, bl.Verdict, bl.Score)
-		fmt.Fprintf(&head, "Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.\n\n",
-			bl.Margins.RecoveryTime*100, bl.Margins.P99*100, bl.Margins.SuccessRate*100, fmtDur(bl.Margins.Noise))
+		head.WriteString(mdText(baselineText(*bl)) + "\n\n")
 	}
 	if len(r.Regressions) == 0 {
 		head.WriteString("No regression.\n")

@@ -180,6 +180,10 @@ type Phase struct {
 	P50         Duration `json:"p50_ms"`
 	P95         Duration `json:"p95_ms"`
 	P99         Duration `json:"p99_ms"`
+	// Sample is up to SampleSize checkout latencies of the phase, evenly
+	// spaced through its sorted latencies: what the baseline comparison
+	// tests for a shift (see Compare).
+	Sample []Duration `json:"latency_sample_ms,omitempty"`
 }
 
 // Check is one invariant's verdict with its evidence.
@@ -215,6 +219,9 @@ type BaselineRef struct {
 	Verdict Verdict   `json:"verdict"`
 	Score   int       `json:"score"`
 	Margins Margins   `json:"margins"`
+	// Runs is how many baseline runs the figures were judged against; the
+	// fields above are the first one's.
+	Runs int `json:"runs"`
 }
 
 // Duration is a time.Duration written in JSON as milliseconds (a number

@@ -354,7 +354,7 @@ func TestExitCode(t *testing.T) {
 	inc := Scenario{ID: "i", Status: StatusInconclusive, HasResult: true, Inconclusive: "no hit"}
 	errd := Scenario{ID: "e", Status: StatusError}
 	skip := Scenario{ID: "s", State: "skipped"}
-	reg := []Regression{{Kind: SlowerP99}}
+	reg := []Regression{{Kind: SlowerLatency}}
 	for _, c := range []struct {
 		name string
 		r    Report
