@@ -91,6 +91,8 @@ func TestLoadRefusesWhatItCannotRead(t *testing.T) {
 		"scenarios obj": {`{"schema_version": 2, "scenarios": {}}`, "expected an array"},
 		"suite number":  {`[1]`, "suite 0 is 1, not an object"},
 		"cut scenario":  {`{"schema_version": 2, "scenarios": [{"id": "a"`, "truncated"},
+		"negative time": {`{"schema_version": 2, "scenarios": [{"id": "a", "state": "passed", "timeline": [{"at_ms": -5}]}]}`, "timeline[0].at_ms -5.0ms is out of range"},
+		"ages":          {`{"schema_version": 2, "scenarios": [{"id": "a", "state": "passed", "duration_ms": 9000000000000}]}`, "duration_ms"},
 		"bad status":    {`{"schema_version": 2, "scenarios": [{"id": "a", "state": "passed", "status": "FAIL"}]}`, `unknown status "FAIL"`},
 	} {
 		p := filepath.Join(dir, name+".json")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 	"unicode/utf8"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -82,6 +83,9 @@ func validate(r Report) error {
 		if s.MoneyAtRisk < 0 {
 			bad("money_at_risk %d is negative", s.MoneyAtRisk)
 		}
+		if err := scenarioClock(s); err != nil {
+			bad("%v", err)
+		}
 		for _, c := range s.Verdicts {
 			if c.Result != ResultPass && c.Result != ResultFail && c.Result != ResultSkip {
 				bad("verdict of %q has unknown result %q (want pass, fail or skip)", clipID(c.Invariant), clipID(c.Result))
@@ -92,6 +96,46 @@ func validate(r Report) error {
 		}
 		if len(errs) >= 5 {
 			errs = append(errs, errors.New("… and maybe more"))
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// MaxClock bounds every duration of a scenario: its clock starts at 0, and
+// no scenario runs for a year. Beyond it a time axis would overflow.
+const MaxClock = Duration(366 * 24 * time.Hour)
+
+// scenarioClock checks that every duration of a scenario lies in [0,
+// MaxClock].
+func scenarioClock(s Scenario) error {
+	check := func(what string, d Duration) error {
+		if d < 0 || d > MaxClock {
+			return fmt.Errorf("%s %s is out of range (0 to a year)", what, fmtDur(d.D()))
+		}
+		return nil
+	}
+	errs := []error{
+		check("duration_ms", s.Duration), check("recovery_time_ms", s.RecoveryTime),
+		check("window.fault_start_ms", s.Window.FaultStart), check("window.fault_end_ms", s.Window.FaultEnd),
+		check("window.settle_end_ms", s.Window.SettleEnd),
+	}
+	for i, f := range s.Faults {
+		errs = append(errs, check(fmt.Sprintf("faults[%d].start_ms", i), f.Start), check(fmt.Sprintf("faults[%d].end_ms", i), f.End))
+	}
+	for i, p := range s.Phases {
+		errs = append(errs, check(fmt.Sprintf("phases[%d].p50_ms", i), p.P50), check(fmt.Sprintf("phases[%d].p95_ms", i), p.P95),
+			check(fmt.Sprintf("phases[%d].p99_ms", i), p.P99))
+		for _, d := range p.Sample {
+			if err := check(fmt.Sprintf("phases[%d].latency_sample_ms", i), d); err != nil {
+				errs = append(errs, err)
+				break
+			}
+		}
+	}
+	for i, p := range s.Timeline {
+		if err := errors.Join(check(fmt.Sprintf("timeline[%d].at_ms", i), p.At), check(fmt.Sprintf("timeline[%d].latency_ms", i), p.Latency)); err != nil {
+			errs = append(errs, err)
 			break
 		}
 	}
