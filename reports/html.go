@@ -23,9 +23,12 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"dur":   func(d Duration) string { return fmtDur(d.D()) },
 	"money": fmtMoney,
 	"pct":   pct,
-	"f1":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"f1":    f1,
 	"join":  strings.Join,
 }).Parse(htmlTemplate))
+
+// f1 writes a chart coordinate with one decimal.
+func f1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 type htmlPage struct {
 	R            Report
