@@ -26,9 +26,13 @@ type Margins struct {
 	// RecoveryTime is relative to the slowest baseline run. The recovery
 	// time is judged only against MinRecoveryRuns baseline runs or more.
 	RecoveryTime float64 `json:"recovery_time"`
-	// Noise is a floor under every time margin: a shift smaller than this
+	// Noise is a floor under the latency margin: a shift smaller than this
 	// is never a regression, however significant.
 	Noise time.Duration `json:"noise_ns"`
+	// RecoveryNoise is the floor under the recovery margin: a recovery
+	// time is found to the spacing of checkouts, and a few runs show too
+	// little of its spread.
+	RecoveryNoise time.Duration `json:"recovery_noise_ns"`
 }
 
 // DefaultAlpha is the significance level when Margins.Alpha is zero: one
@@ -45,7 +49,8 @@ const minSample = 8
 
 // DefaultMargins are the margins `paychaos report --baseline` uses unless
 // told otherwise.
-var DefaultMargins = Margins{Alpha: DefaultAlpha, Latency: 0.05, SuccessRate: 0.05, RecoveryTime: 0.25, Noise: 50 * time.Millisecond}
+var DefaultMargins = Margins{Alpha: DefaultAlpha, Latency: 0.05, SuccessRate: 0.05, RecoveryTime: 0.25,
+	Noise: 100 * time.Millisecond, RecoveryNoise: time.Second}
 
 // RegressionKind names what got worse.
 type RegressionKind string
@@ -182,7 +187,7 @@ func slowerRecovery(olds []Scenario, cur Scenario, m Margins) (Regression, bool)
 		return Regression{Kind: SlowerRecovery, Baseline: was, Current: "never",
 			Message: fmt.Sprintf("%s no longer recovers after the fault (baseline: %s)", cur.Name, was)}, true
 	}
-	limit := time.Duration(float64(hi)*(1+m.RecoveryTime)) + max(hi-lo, m.Noise)
+	limit := time.Duration(float64(hi)*(1+m.RecoveryTime)) + max(hi-lo, m.RecoveryNoise, m.Noise)
 	if cur.RecoveryTime.D() <= limit {
 		return Regression{}, false
 	}
@@ -195,32 +200,50 @@ func slowerRecovery(olds []Scenario, cur Scenario, m Margins) (Regression, bool)
 // one-sided Mann-Whitney U test of the current latency sample against the
 // baseline runs' pooled samples, significant at Alpha, with an estimated
 // shift (Hodges-Lehmann: the median of the pairwise differences) above
-// the noise floor and the relative margin.
+// the noise floor and the relative margin. The shift is taken net of the
+// one the same scenario shows before the fault: a machine that is busier
+// than when the baseline ran slows every phase, a service that handles
+// the fault worse slows the fault's.
 func slowerLatency(olds []Scenario, cur Scenario, m Margins) (Regression, bool) {
-	cp, ok := cur.Phase(phaseDuring)
-	if !ok || len(cp.Sample) < minSample {
-		return Regression{}, false
-	}
-	var pooled []Duration
-	for _, o := range olds {
-		if op, ok := o.Phase(phaseDuring); ok {
-			pooled = append(pooled, op.Sample...)
+	pooled := func(phase string) []Duration {
+		var out []Duration
+		for _, o := range olds {
+			if op, ok := o.Phase(phase); ok {
+				out = append(out, op.Sample...)
+			}
 		}
+		return out
 	}
-	if len(pooled) < minSample {
+	cp, ok := cur.Phase(phaseDuring)
+	base := pooled(phaseDuring)
+	if !ok || len(cp.Sample) < minSample || len(base) < minSample {
 		return Regression{}, false
 	}
-	p := mannWhitneyGreater(cp.Sample, pooled)
-	shift := hodgesLehmann(cp.Sample, pooled)
-	floor := max(m.Noise, time.Duration(m.Latency*float64(median(pooled))))
-	if p >= m.Alpha || shift <= floor {
+	p := mannWhitneyGreater(cp.Sample, base)
+	shift := hodgesLehmann(cp.Sample, base)
+	var pace time.Duration
+	if cb, bb := cur.phaseSample(phaseBefore), pooled(phaseBefore); len(cb) >= minSample && len(bb) >= minSample {
+		pace = max(hodgesLehmann(cb, bb), 0)
+	}
+	floor := max(m.Noise, time.Duration(m.Latency*float64(median(base))))
+	if p >= m.Alpha || shift-pace <= floor {
 		return Regression{}, false
+	}
+	net := ""
+	if pace > 0 {
+		net = fmt.Sprintf(", %s more than the run's pace before the fault", fmtDur(shift-pace))
 	}
 	return Regression{Kind: SlowerLatency,
-		Baseline: fmt.Sprintf("median %s (n=%d)", fmtDur(median(pooled).D()), len(pooled)),
+		Baseline: fmt.Sprintf("median %s (n=%d)", fmtDur(median(base).D()), len(base)),
 		Current:  fmt.Sprintf("median %s (n=%d)", fmtDur(median(cp.Sample).D()), len(cp.Sample)),
-		Message: fmt.Sprintf("%s checkouts during the fault are slower by about %s (Mann-Whitney p=%.2g < %g; floor %s)",
-			cur.Name, fmtDur(shift), p, m.Alpha, fmtDur(floor))}, true
+		Message: fmt.Sprintf("%s checkouts during the fault are slower by about %s%s (Mann-Whitney %s < %g; floor %s)",
+			cur.Name, fmtDur(shift), net, pText(p), m.Alpha, fmtDur(floor))}, true
+}
+
+// phaseSample is the latency sample of the named phase, if any.
+func (s Scenario) phaseSample(name string) []Duration {
+	p, _ := s.Phase(name)
+	return p.Sample
 }
 
 // lowerSuccessRate tests whether fewer checkouts succeeded during the
@@ -251,8 +274,8 @@ func lowerSuccessRate(olds []Scenario, cur Scenario, m Margins) (Regression, boo
 		return Regression{}, false
 	}
 	return Regression{Kind: LowerSuccessRate, Baseline: pct(was), Current: pct(now),
-		Message: fmt.Sprintf("%s success rate during the fault is %s, baseline %s (margin %.0f points; two-proportion p=%.2g < %g)",
-			cur.Name, pct(now), pct(was), m.SuccessRate*100, p, m.Alpha)}, true
+		Message: fmt.Sprintf("%s success rate during the fault is %s, baseline %s (margin %.0f points; two-proportion %s < %g)",
+			cur.Name, pct(now), pct(was), m.SuccessRate*100, pText(p), m.Alpha)}, true
 }
 
 // baselineText says what the run was compared with and how, in a
@@ -267,18 +290,21 @@ func baselineText(bl BaselineRef) string {
 		started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
 	m := bl.Margins
-	recovery := fmt.Sprintf("recovery time past the runs' spread +%.0f%%", m.RecoveryTime*100)
+	recovery := fmt.Sprintf("recovery time past the slowest run +%.0f%% plus the runs' spread (at least %s)", m.RecoveryTime*100, fmtDur(max(m.RecoveryNoise, m.Noise)))
 	if bl.Runs < MinRecoveryRuns {
 		recovery = fmt.Sprintf("recovery time not judged (it needs %d baseline runs or more)", MinRecoveryRuns)
 	}
 	return fmt.Sprintf("Baseline: %s (first: seed %d%s, verdict %s, score %d/100). "+
-		"Regressions judged against the noise of runs at significance %g: checkout latency during the fault shifted (Mann-Whitney) by more than %s or %.0f%% of the median; "+
+		"Regressions judged against the noise of runs at significance %g: checkout latency during the fault shifted (Mann-Whitney) by more than %s or %.0f%% of the median, net of the run's pace before the fault; "+
 		"success rate during the fault down more than %.0f points (two-proportion test); %s.",
 		runs, bl.Seed, started, bl.Verdict, bl.Score, m.Alpha, fmtDur(m.Noise), m.Latency*100, m.SuccessRate*100, recovery)
 }
 
-// phaseDuring names the fault's phase in the model.
-const phaseDuring = "during"
+// The phases the comparison reads, as the model names them.
+const (
+	phaseBefore = "before"
+	phaseDuring = "during"
+)
 
 // WithBaseline returns current compared with one baseline run (see
 // WithBaselines).

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -65,4 +66,13 @@ func proportionLower(okBase, nBase, okCur, nCur int) float64 {
 		return 1
 	}
 	return stats.StdNormal.CDF((p2 - p1) / se)
+}
+
+// pText writes a p-value; below what a float64 tail can tell from zero it
+// says so rather than print 0.
+func pText(p float64) string {
+	if p < 1e-15 {
+		return "p<1e-15"
+	}
+	return fmt.Sprintf("p=%.2g", p)
 }
