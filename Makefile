@@ -87,12 +87,13 @@ bench:
 	taskset -c 1 $(GO) test -run '^$$' -bench CPUPerRequest -benchtime 1x ./fakeprovider/internal/benchserver/
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./fakeprovider/
 
-## fuzz: a minute on each of the provider's fuzz targets (their seeds run
-## in make test).
+## fuzz: a minute on each fuzz target: the provider's and the report's
+## input (their seeds run in make test).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzHandlers -fuzztime 60s ./fakeprovider/
 	$(GO) test -run '^$$' -fuzz FuzzFormDecode -fuzztime 60s ./fakeprovider/
 	$(GO) test -run '^$$' -fuzz FuzzControl -fuzztime 60s ./fakeprovider/
+	$(GO) test -run '^$$' -fuzz FuzzReportInput -fuzztime 60s ./reports/
 
 clean:
 	rm -rf $(BIN) $(OUT)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,9 +42,10 @@ type Meta struct {
 }
 
 // ReadGinkgo reads a Ginkgo JSON report (--json-report): an array of suite
-// reports. Any failure wraps ErrBadInput and says what is wrong.
+// reports, of at most MaxInputBytes. Any failure wraps ErrBadInput and
+// says what is wrong.
 func ReadGinkgo(path string) ([]types.Report, error) {
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path, MaxInputBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read ginkgo report: %w", ErrBadInput, err)
 	}
@@ -100,62 +100,102 @@ func describeJSONError(err error) error {
 // specs are scenarios; failed suite-level nodes become suite failures. An
 // attached result that does not decode is bad input.
 func FromGinkgo(rs []types.Report, meta Meta) (Report, error) {
-	var r Report
-	var first, last time.Time
-	var descs, paths, filters []string
+	b := builder{meta: meta}
 	for _, gr := range rs {
-		descs = appendUnique(descs, gr.SuiteDescription)
-		paths = appendUnique(paths, gr.SuitePath)
-		filters = appendUnique(filters, gr.SuiteConfig.LabelFilter)
-		if r.Run.Seed == 0 {
-			r.Run.Seed = gr.SuiteConfig.RandomSeed
-		}
-		if !gr.StartTime.IsZero() && (first.IsZero() || gr.StartTime.Before(first)) {
-			first = gr.StartTime
-		}
-		end := gr.EndTime
-		if end.IsZero() && !gr.StartTime.IsZero() {
-			end = gr.StartTime.Add(gr.RunTime)
-		}
-		if end.After(last) {
-			last = end
-		}
-		for _, reason := range gr.SpecialSuiteFailureReasons {
-			r.Run.SuiteFailures = append(r.Run.SuiteFailures, reason)
-			if isInterruption(reason) {
-				r.Run.Interrupted = true
-			}
-		}
-		suitePath := meta.SuitePath
-		if suitePath == "" {
-			suitePath = gr.SuitePath
-		}
+		b.suite(gr)
 		for _, sr := range gr.SpecReports {
-			if sr.State.Is(types.SpecStateInterrupted) {
-				r.Run.Interrupted = true
+			if err := b.spec(gr, sr); err != nil {
+				return Report{}, err
 			}
-			if sr.LeafNodeType != types.NodeTypeIt {
-				if sr.State.Is(types.SpecStateFailureStates) {
-					r.Run.SuiteFailures = append(r.Run.SuiteFailures,
-						fmt.Sprintf("%s failed: %s", sr.LeafNodeType, firstLine(sr.Failure.Message)))
-				}
-				continue
-			}
-			s, err := scenarioFrom(sr, gr.SuiteConfig.RandomSeed, suitePath)
-			if err != nil {
-				return Report{}, fmt.Errorf("%w: spec %q: %w", ErrBadInput, sr.FullText(), err)
-			}
-			r.Scenarios = append(r.Scenarios, s)
+		}
+		b.endSuite()
+	}
+	return b.finish()
+}
+
+// builder builds the model one suite and one spec at a time, so that a
+// large Ginkgo report can be read as a stream (see Load).
+type builder struct {
+	meta                  Meta
+	r                     Report
+	first, last           time.Time
+	descs, paths, filters []string
+	// nodeFailures are the failed suite-level nodes of the current suite,
+	// listed after its own failure reasons by endSuite.
+	nodeFailures []string
+}
+
+// suite takes a suite's own fields; its spec reports are not read.
+func (b *builder) suite(gr types.Report) {
+	b.descs = appendUnique(b.descs, gr.SuiteDescription)
+	b.paths = appendUnique(b.paths, gr.SuitePath)
+	b.filters = appendUnique(b.filters, gr.SuiteConfig.LabelFilter)
+	if b.r.Run.Seed == 0 {
+		b.r.Run.Seed = gr.SuiteConfig.RandomSeed
+	}
+	if !gr.StartTime.IsZero() && (b.first.IsZero() || gr.StartTime.Before(b.first)) {
+		b.first = gr.StartTime
+	}
+	end := gr.EndTime
+	if end.IsZero() && !gr.StartTime.IsZero() {
+		end = gr.StartTime.Add(gr.RunTime)
+	}
+	if end.After(b.last) {
+		b.last = end
+	}
+	for _, reason := range gr.SpecialSuiteFailureReasons {
+		b.r.Run.SuiteFailures = append(b.r.Run.SuiteFailures, reason)
+		if isInterruption(reason) {
+			b.r.Run.Interrupted = true
 		}
 	}
-	r.Run.Suite = strings.Join(descs, ", ")
-	r.Run.SuitePath = strings.Join(paths, ", ")
-	r.Run.LabelFilter = strings.Join(filters, "; ")
-	r.Run.Started = first
-	if !last.IsZero() && !first.IsZero() {
-		r.Run.Duration = Duration(last.Sub(first))
+}
+
+// spec takes one spec report of the suite gr (whose spec reports are not
+// read).
+func (b *builder) spec(gr types.Report, sr types.SpecReport) error {
+	suitePath := b.meta.SuitePath
+	if suitePath == "" {
+		suitePath = gr.SuitePath
 	}
-	applyMeta(&r, meta)
+	if sr.State.Is(types.SpecStateInterrupted) {
+		b.r.Run.Interrupted = true
+	}
+	if sr.LeafNodeType != types.NodeTypeIt {
+		if sr.State.Is(types.SpecStateFailureStates) {
+			b.nodeFailures = append(b.nodeFailures,
+				fmt.Sprintf("%s failed: %s", sr.LeafNodeType, firstLine(sr.Failure.Message)))
+		}
+		return nil
+	}
+	s, err := scenarioFrom(sr, gr.SuiteConfig.RandomSeed, suitePath)
+	if err != nil {
+		return fmt.Errorf("%w: spec %q: %w", ErrBadInput, sr.FullText(), err)
+	}
+	b.r.Scenarios = append(b.r.Scenarios, s)
+	return nil
+}
+
+// endSuite closes the current suite, whichever of its fields and specs
+// came first.
+func (b *builder) endSuite() {
+	b.r.Run.SuiteFailures = append(b.r.Run.SuiteFailures, b.nodeFailures...)
+	b.nodeFailures = nil
+}
+
+func (b *builder) finish() (Report, error) {
+	r := b.r
+	r.Run.Suite = strings.Join(b.descs, ", ")
+	r.Run.SuitePath = strings.Join(b.paths, ", ")
+	r.Run.LabelFilter = strings.Join(b.filters, "; ")
+	r.Run.Started = b.first
+	if !b.last.IsZero() && !b.first.IsZero() {
+		r.Run.Duration = Duration(b.last.Sub(b.first))
+	}
+	applyMeta(&r, b.meta)
+	if err := validate(r); err != nil {
+		return Report{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
 	sortScenarios(r.Scenarios)
 	r = masked(r)
 	r.refresh()
@@ -219,25 +259,11 @@ func scenarioFrom(sr types.SpecReport, seed int64, suitePath string) (Scenario, 
 		s.HasResult = true
 		fillFromResult(&s, res)
 	}
-	s.Status = statusOf(sr, s)
+	s.Status = deriveStatus(s)
 	if s.Reproduce == "" {
 		s.Reproduce = reproduce(s.Seed, s.ID, suitePath)
 	}
 	return s, nil
-}
-
-func statusOf(sr types.SpecReport, s Scenario) Status {
-	switch {
-	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
-		return StatusSkipped
-	case len(s.Violations()) > 0:
-		return StatusFail
-	case s.Inconclusive != "":
-		return StatusInconclusive
-	case sr.State.Is(types.SpecStateFailureStates), sr.State == types.SpecStateInvalid:
-		return StatusError
-	}
-	return StatusPass
 }
 
 // resultOf finds and decodes the spec's attached result. In process the
@@ -335,6 +361,7 @@ func fillFromResult(s *Scenario, res harness.Result) {
 	}
 	s.Dir = res.Dir
 	s.Reproduce = res.Reproduce
+	fillSamples(s)
 }
 
 // noFaultKind is the kind of the harness's baseline "fault" (fault.None):
@@ -406,49 +433,21 @@ func firstLine(s string) string {
 
 // Load reads a report for comparison or rendering: either a report.json
 // written by WriteJSON, or a Ginkgo JSON report (built with an empty Meta).
-// Any failure wraps ErrBadInput.
+// It reads the file as a stream, one scenario at a time, and refuses a
+// file larger than MaxInputBytes. Any failure wraps ErrBadInput.
 func Load(path string) (Report, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Report{}, fmt.Errorf("%w: read report: %w", ErrBadInput, err)
-	}
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		rs, err := decodeGinkgo(b)
-		if err != nil {
-			return Report{}, fmt.Errorf("%w: ginkgo report %s: %w", ErrBadInput, path, err)
-		}
-		return FromGinkgo(rs, Meta{})
-	}
-	r, err := decodeModel(b)
-	if err != nil {
-		return Report{}, fmt.Errorf("%w: report %s: %w", ErrBadInput, path, err)
-	}
-	return r, nil
+	return loadLimited(path, MaxInputBytes)
 }
 
-func decodeModel(b []byte) (Report, error) {
-	if len(b) == 0 {
-		return Report{}, errors.New("file is empty")
+// checkedModel validates a decoded report.json and derives its fields.
+func checkedModel(r Report, version int) (Report, error) {
+	if err := validate(r); err != nil {
+		return Report{}, err
 	}
-	if b[0] != '{' {
-		return Report{}, errors.New("not a paychaos report.json nor a Ginkgo JSON report")
-	}
-	var probe struct {
-		SchemaVersion *int `json:"schema_version"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return Report{}, describeJSONError(err)
-	}
-	switch {
-	case probe.SchemaVersion == nil:
-		return Report{}, errors.New("not a paychaos report: no schema_version")
-	case *probe.SchemaVersion < 1 || *probe.SchemaVersion > SchemaVersion:
-		return Report{}, fmt.Errorf("schema_version %d is not one this build reads (1 to %d)", *probe.SchemaVersion, SchemaVersion)
-	}
-	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return Report{}, describeJSONError(err)
+	if version == 1 { // version 1 kept no latency samples
+		for i := range r.Scenarios {
+			fillSamples(&r.Scenarios[i])
+		}
 	}
 	r = masked(r)
 	r.refresh()

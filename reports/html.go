@@ -23,9 +23,12 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"dur":   func(d Duration) string { return fmtDur(d.D()) },
 	"money": fmtMoney,
 	"pct":   pct,
-	"f1":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"f1":    f1,
 	"join":  strings.Join,
 }).Parse(htmlTemplate))
+
+// f1 writes a chart coordinate with one decimal.
+func f1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 type htmlPage struct {
 	R            Report
@@ -33,6 +36,9 @@ type htmlPage struct {
 	Headline     string
 	VerdictClass string
 	Sentence     string
+	ScoreNote    string
+	Violated     []InvariantCount
+	Ran          int
 	Meta         []htmlKV
 	Versions     []htmlKV
 	Rows         []htmlRow
@@ -88,21 +94,12 @@ func page(r Report) htmlPage {
 		CSS:          template.CSS(htmlCSS),
 		JSONName:     JSONName,
 	}
-	p.Title = fmt.Sprintf("paychaos: %s · score %d/100", p.Headline, r.Score)
+	p.Title = "paychaos: " + r.Headline
+	p.Sentence = strings.TrimPrefix(r.Headline, p.Headline+" — ")
+	p.ScoreNote = scoreText(r)
+	p.Violated = r.Violated
+	p.Ran = r.Totals.Scenarios - r.Totals.Skipped
 	t := r.Totals
-	switch {
-	case t.Scenarios == 0:
-		p.Sentence = "No scenario in this run."
-	case r.Verdict == VerdictFail:
-		p.Sentence = fmt.Sprintf("%s in %d of %s; money at risk %s (minor units).",
-			plural(t.Violations, "invariant violation"), t.Failed, plural(t.Scenarios, "scenario"), fmtMoney(t.MoneyAtRisk))
-	case r.Verdict == VerdictInconclusive:
-		p.Sentence = "Nothing was violated, but the run did not prove everything it set out to."
-	case len(r.Regressions) > 0:
-		p.Sentence = fmt.Sprintf("Every invariant held, but %s against the baseline.", plural(len(r.Regressions), "regression"))
-	default:
-		p.Sentence = fmt.Sprintf("Every invariant held in all %d scenarios that ran, and every fault fired.", t.Scenarios-t.Skipped)
-	}
 	p.Meta = append(p.Meta, htmlKV{"Seed", strconv.FormatInt(r.Run.Seed, 10)})
 	add := func(k, v string) {
 		if v != "" {
@@ -125,13 +122,7 @@ func page(r Report) htmlPage {
 	}
 
 	if bl := r.Baseline; bl != nil {
-		started := ""
-		if !bl.Started.IsZero() {
-			started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
-		}
-		p.Baseline = fmt.Sprintf("Baseline: seed %d%s, verdict %s, score %d/100. Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.",
-			bl.Seed, started, bl.Verdict, bl.Score,
-			bl.Margins.RecoveryTime*100, bl.Margins.P99*100, bl.Margins.SuccessRate*100, fmtDur(bl.Margins.Noise))
+		p.Baseline = baselineText(*bl)
 	}
 	regs := map[string][]Regression{}
 	for _, g := range r.Regressions {

@@ -142,6 +142,8 @@ func junitProperties(r Report) []junitProperty {
 	ps := []junitProperty{
 		{"seed", strconv.FormatInt(r.Run.Seed, 10)},
 		{"verdict", string(r.Verdict)},
+		{"headline", r.Headline},
+		{"money_at_risk", strconv.FormatInt(r.Totals.MoneyAtRisk, 10)},
 		{"score", strconv.Itoa(r.Score)},
 		{"exit_code", strconv.Itoa(r.ExitCode)},
 		{"schema_version", strconv.Itoa(SchemaVersion)},
@@ -156,6 +158,9 @@ func junitProperties(r Report) []junitProperty {
 	add("label_filter", r.Run.LabelFilter)
 	if r.Run.Interrupted {
 		add("interrupted", "true")
+	}
+	if r.Totals.MoneySaturated {
+		add("money_at_risk_saturated", "true")
 	}
 	for _, k := range sortedKeys(r.Run.Versions) {
 		add("version."+k, r.Run.Versions[k])

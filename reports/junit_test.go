@@ -199,7 +199,8 @@ func TestJUnitStructure(t *testing.T) {
 	for _, p := range s.Properties {
 		props[p.Name] = p.Value
 	}
-	if props["seed"] != "1234" || props["verdict"] != "fail" || props["exit_code"] != "1" || props["score"] != "66" {
+	if props["seed"] != "1234" || props["verdict"] != "fail" || props["exit_code"] != "1" || props["score"] != "10" ||
+		props["money_at_risk"] != "7500" || !strings.HasPrefix(props["headline"], "FAIL — money at risk 7,500") {
 		t.Errorf("properties: %v", props)
 	}
 	if len(s.Cases) != len(r.Scenarios) {
@@ -272,7 +273,8 @@ func TestJUnitRegressions(t *testing.T) {
 	base := fixtureReport(t)
 	cur := fixtureReport(t)
 	cur.Scenarios[0].Recovered = false
-	r := WithBaseline(cur, base, DefaultMargins)
+	// The recovery time is judged against several baseline runs.
+	r := WithBaselines(cur, []Report{base, base, base}, DefaultMargins)
 	out := render(t, r, junit)
 	if err := validateJUnit(out); err != nil {
 		t.Fatal(err)

@@ -88,12 +88,13 @@ func mdHeader(r Report) string {
 	if r.Verdict == VerdictPass && len(r.Regressions) > 0 {
 		icon = "📉"
 	}
-	fmt.Fprintf(&b, "# paychaos: %s %s · resilience score %d/100\n\n", icon, headline(r), r.Score)
+	fmt.Fprintf(&b, "# paychaos: %s %s\n\n", icon, mdText(r.Headline))
+	b.WriteString(mdViolatedTable(r))
 	t := r.Totals
 	fmt.Fprintf(&b, "**%s**: %d passed · %d violated · %d inconclusive · %s · %d skipped. ",
 		plural(t.Scenarios, "scenario"), t.Passed, t.Failed, t.Inconclusive, plural(t.Errored, "harness error"), t.Skipped)
-	fmt.Fprintf(&b, "%s; %d of %d checks held; money at risk %s (minor units). Exit code %d.\n\n",
-		plural(t.Violations, "invariant violation"), t.ChecksHeld, t.Checks, fmtMoney(t.MoneyAtRisk), r.ExitCode)
+	fmt.Fprintf(&b, "%s; money at risk %s (minor units). %s. Exit code %d.\n\n",
+		plural(t.Violations, "invariant violation"), moneyText(t.MoneyAtRisk, t.MoneySaturated), scoreText(r), r.ExitCode)
 	var meta []string
 	meta = append(meta, "seed `"+strconv.FormatInt(r.Run.Seed, 10)+"`")
 	if r.Run.Mode != "" {
@@ -119,6 +120,30 @@ func mdHeader(r Report) string {
 	for _, f := range r.Run.SuiteFailures {
 		b.WriteString("\n> ⚠️ Suite failure: " + mdText(firstLine(f)) + "\n")
 	}
+	return b.String()
+}
+
+// mdViolatedTable counts, per violated invariant, the scenarios that
+// violate it, worst first.
+func mdViolatedTable(r Report) string {
+	if len(r.Violated) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	ran := r.Totals.Scenarios - r.Totals.Skipped
+	b.WriteString("| Violated invariant | Scenarios | Money at risk |\n|---|--:|--:|\n")
+	for i, ic := range r.Violated {
+		if i == mdMaxItems*2 {
+			fmt.Fprintf(&b, "| _… %d more in `%s`_ | | |\n", len(r.Violated)-i, HTMLName)
+			break
+		}
+		mark := ""
+		if ic.Money {
+			mark = "💰 "
+		}
+		fmt.Fprintf(&b, "| %s`%s` | %d of %d | %s |\n", mark, mdCode(ic.Invariant), ic.Scenarios, ran, moneyText(ic.MoneyAtRisk, ic.MoneySaturated))
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -151,13 +176,7 @@ func mdRegressions(r Report, budget int) string {
 	var head strings.Builder
 	fmt.Fprintf(&head, "\n## Regressions against the baseline: %d\n\n", len(r.Regressions))
 	if bl := r.Baseline; bl != nil {
-		started := ""
-		if !bl.Started.IsZero() {
-			started = ", started " + bl.Started.UTC().Format("2006-01-02 15:04:05 UTC")
-		}
-		fmt.Fprintf(&head, "Baseline: seed `%d`%s, verdict %s, score %d/100. ", bl.Seed, started, bl.Verdict, bl.Score)
-		fmt.Fprintf(&head, "Margins: recovery +%.0f%%, p99 +%.0f%%, success rate −%.0f points, noise %s.\n\n",
-			bl.Margins.RecoveryTime*100, bl.Margins.P99*100, bl.Margins.SuccessRate*100, fmtDur(bl.Margins.Noise))
+		head.WriteString(mdText(baselineText(*bl)) + "\n\n")
 	}
 	if len(r.Regressions) == 0 {
 		head.WriteString("No regression.\n")

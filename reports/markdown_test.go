@@ -38,7 +38,7 @@ func hugeRun(scenarios, orders int) Report {
 			s.Message = strings.Repeat("Expected invariants to hold\n", 200)
 		}
 		r.Scenarios = append(r.Scenarios, s)
-		r.Regressions = append(r.Regressions, Regression{Kind: SlowerP99, ID: s.ID, Scenario: s.Name, Baseline: "1s", Current: "9s"})
+		r.Regressions = append(r.Regressions, Regression{Kind: SlowerLatency, ID: s.ID, Scenario: s.Name, Baseline: "1s", Current: "9s"})
 	}
 	r.Baseline = &BaselineRef{Seed: 1, Margins: DefaultMargins}
 	r.refresh()

@@ -12,7 +12,7 @@ import (
 // SchemaVersion is the version of the JSON model written by WriteJSON. It
 // changes only when a field changes meaning or disappears; new fields may be
 // added within a version. Load refuses a report with a newer version.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Report is the versioned model of one run. Writers render it; Compare reads
 // two of them. Verdict, Score, Totals, Invariants and ExitCode are derived
@@ -23,8 +23,14 @@ type Report struct {
 	// Verdict is the run's verdict, without the baseline: pass, fail or
 	// inconclusive (see Verdict's constants).
 	Verdict Verdict `json:"verdict"`
+	// Headline is the run's first line for a reader: how bad it was, money
+	// at risk and the worst violated invariant first (see headlineText).
+	Headline string `json:"headline"`
+	// Violated counts, per violated invariant, the scenarios that violate
+	// it and the money they put at risk, worst first.
+	Violated []InvariantCount `json:"violated,omitempty"`
 	// Score is the resilience score, 0 to 100: the share of invariant checks
-	// that held (see score).
+	// that held, capped low by any violation (see capScore).
 	Score int `json:"score"`
 	// ExitCode is what ExitCode returns for this report and its regressions.
 	ExitCode   int        `json:"exit_code"`
@@ -67,6 +73,9 @@ type Totals struct {
 	Checks       int   `json:"checks"`
 	ChecksHeld   int   `json:"checks_held"`
 	MoneyAtRisk  int64 `json:"money_at_risk"`
+	// MoneySaturated is set when the sum of money at risk passed the
+	// largest int64: MoneyAtRisk is then a floor, not the sum.
+	MoneySaturated bool `json:"money_at_risk_saturated,omitempty"`
 }
 
 // Verdict is the verdict of a whole run.
@@ -171,6 +180,10 @@ type Phase struct {
 	P50         Duration `json:"p50_ms"`
 	P95         Duration `json:"p95_ms"`
 	P99         Duration `json:"p99_ms"`
+	// Sample is up to SampleSize checkout latencies of the phase, evenly
+	// spaced through its sorted latencies: what the baseline comparison
+	// tests for a shift (see Compare).
+	Sample []Duration `json:"latency_sample_ms,omitempty"`
 }
 
 // Check is one invariant's verdict with its evidence.
@@ -206,6 +219,9 @@ type BaselineRef struct {
 	Verdict Verdict   `json:"verdict"`
 	Score   int       `json:"score"`
 	Margins Margins   `json:"margins"`
+	// Runs is how many baseline runs the figures were judged against; the
+	// fields above are the first one's.
+	Runs int `json:"runs"`
 }
 
 // Duration is a time.Duration written in JSON as milliseconds (a number
@@ -284,9 +300,18 @@ var canonicalInvariants = []string{
 	"input-safety", "no-secret-leak",
 }
 
-// refresh recomputes every derived field from the scenarios.
+// refresh recomputes every derived field from the scenarios: each
+// scenario's status from its verdicts (see deriveStatus), the totals with
+// money summed without overflow, the headline and the capped score.
 func (r *Report) refresh() {
 	r.SchemaVersion = SchemaVersion
+	for i := range r.Scenarios {
+		s := &r.Scenarios[i]
+		s.Status = deriveStatus(*s)
+		if s.Status == StatusInconclusive && s.Inconclusive == "" {
+			s.Inconclusive = noVerdictReason
+		}
+	}
 	seen := map[string]bool{}
 	var others []string
 	for _, s := range r.Scenarios {
@@ -323,13 +348,15 @@ func (r *Report) refresh() {
 			t.Skipped++
 		}
 		t.Violations += len(s.Violations())
-		t.MoneyAtRisk += s.MoneyAtRisk
+		t.MoneyAtRisk, t.MoneySaturated = addMoney(t.MoneyAtRisk, s.MoneyAtRisk, t.MoneySaturated)
 	}
 	t.Checks, t.ChecksHeld = checks(r.Scenarios)
 	r.Totals = t
-	r.Score = score(t.Checks, t.ChecksHeld)
+	r.Violated = violatedCounts(r.Scenarios)
+	r.Score = capScore(score(t.Checks, t.ChecksHeld), r.Violated)
 	r.Verdict = verdict(*r)
 	r.ExitCode = ExitCode(*r, r.Regressions)
+	r.Headline = headlineText(*r)
 }
 
 // checks counts the invariant checks behind the score. Every pass or fail
@@ -372,9 +399,12 @@ func score(total, held int) int {
 	return held * 100 / total
 }
 
+// verdict derives the run's verdict from its scenarios' verdicts, never
+// from their stored status fields.
 func verdict(r Report) Verdict {
 	ran := 0
 	for _, s := range r.Scenarios {
+		s.Status = deriveStatus(s)
 		if s.Status == StatusFail {
 			return VerdictFail
 		}
@@ -386,7 +416,7 @@ func verdict(r Report) Verdict {
 		return VerdictInconclusive
 	}
 	for _, s := range r.Scenarios {
-		if s.Status == StatusInconclusive || s.Status == StatusError {
+		if st := deriveStatus(s); st == StatusInconclusive || st == StatusError {
 			return VerdictInconclusive
 		}
 	}

@@ -106,9 +106,10 @@ func TestFromGinkgoScenarios(t *testing.T) {
 	}
 	// Checks: baseline 3 held (its skip counts for nothing); outage 7 held
 	// + 1 violated (2 skips); latency 3 not held (inconclusive); crash 1 not
-	// held (no verdict). 10 of 15.
-	if r.Totals.Checks != 15 || r.Totals.ChecksHeld != 10 || r.Score != 66 {
-		t.Errorf("checks %d held %d score %d, want 15 10 66", r.Totals.Checks, r.Totals.ChecksHeld, r.Score)
+	// held (no verdict). 10 of 15 would be 66, but no-false-paid is a
+	// money invariant: the score is capped at 10.
+	if r.Totals.Checks != 15 || r.Totals.ChecksHeld != 10 || r.Score != MoneyScoreCap {
+		t.Errorf("checks %d held %d score %d, want 15 10 %d", r.Totals.Checks, r.Totals.ChecksHeld, r.Score, MoneyScoreCap)
 	}
 	if !slices.Equal(r.Invariants, canonicalInvariants) {
 		t.Errorf("invariants: %v", r.Invariants)
@@ -318,7 +319,9 @@ func TestScore(t *testing.T) {
 		want int
 	}{
 		{"all held", []Scenario{{Status: StatusPass, HasResult: true, Verdicts: []Check{pass, pass, skip}}}, 100},
-		{"one of three violated", []Scenario{{Status: StatusFail, HasResult: true, Verdicts: []Check{pass, pass, fail}}}, 66},
+		{"one of three violated, capped", []Scenario{{Status: StatusFail, HasResult: true, Verdicts: []Check{pass, pass, fail}}}, ViolationScoreCap},
+		{"a money invariant violated, capped low", []Scenario{{HasResult: true, Verdicts: append(slices.Repeat([]Check{pass}, 99),
+			Check{Invariant: "no-false-paid", Result: ResultFail})}}, MoneyScoreCap},
 		{"inconclusive proves nothing", []Scenario{
 			{Status: StatusPass, HasResult: true, Verdicts: []Check{pass}},
 			{Status: StatusInconclusive, HasResult: true, Inconclusive: "x", Verdicts: []Check{pass}},
@@ -329,10 +332,13 @@ func TestScore(t *testing.T) {
 		}, 75},
 		{"skipped counts for nothing", []Scenario{
 			{Status: StatusPass, HasResult: true, Verdicts: []Check{pass}},
-			{Status: StatusSkipped},
+			{State: "skipped"},
 		}, 100},
-		{"nothing ran", []Scenario{{Status: StatusSkipped}}, 0},
-		{"99.9 is not 100", []Scenario{{Status: StatusFail, HasResult: true, Verdicts: append(slices.Repeat([]Check{pass}, 999), fail)}}, 99},
+		{"nothing ran", []Scenario{{State: "pending"}}, 0},
+		{"99.9 is not 100", []Scenario{
+			{HasResult: true, Verdicts: slices.Repeat([]Check{pass}, 999)},
+			{HasResult: true, Inconclusive: "x"},
+		}, 99},
 	} {
 		r := Report{Scenarios: c.ss}
 		r.refresh()
@@ -347,8 +353,8 @@ func TestExitCode(t *testing.T) {
 	fail := Scenario{ID: "f", Status: StatusFail, HasResult: true, Verdicts: []Check{{Invariant: "a", Result: ResultFail}}}
 	inc := Scenario{ID: "i", Status: StatusInconclusive, HasResult: true, Inconclusive: "no hit"}
 	errd := Scenario{ID: "e", Status: StatusError}
-	skip := Scenario{ID: "s", Status: StatusSkipped}
-	reg := []Regression{{Kind: SlowerP99}}
+	skip := Scenario{ID: "s", State: "skipped"}
+	reg := []Regression{{Kind: SlowerLatency}}
 	for _, c := range []struct {
 		name string
 		r    Report

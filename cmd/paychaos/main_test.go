@@ -114,7 +114,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{"remote without servers", []string{"run", "--mode", "remote"}, "--mode remote needs --toxiproxy"},
 		{"filter selects nothing", []string{"run", "--label-filter", "no-such-label", "--out", dir, "--parallel", "1"}, ""},
 		{"missing report", []string{"report", filepath.Join(dir, "none.json")}, "none.json"},
-		{"recheck nothing", []string{"recheck", dir}, "holds no saved run"},
+		{"recheck nothing", []string{"recheck", dir}, dir + ": error"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -153,8 +153,26 @@ func TestSmokeRunWritesTheReports(t *testing.T) {
 	}
 	// The same run compared with itself has no regression.
 	rp := paychaos(t, "report", filepath.Join(out, "report.json"), "--baseline", filepath.Join(out, "report.json"), "--out", t.TempDir())
-	if rp.code != 0 || !strings.Contains(rp.stdout, "regressions: 0") {
+	if rp.code != 0 || !strings.Contains(rp.stdout, "regressions: 0") || !strings.HasPrefix(rp.stdout, "PASS — every invariant held") {
 		t.Fatalf("report --baseline itself exited %d:\n%s%s", rp.code, rp.stdout, rp.stderr)
+	}
+	self := filepath.Join(out, "report.json")
+	rp = paychaos(t, "report", self, "--baseline", self, "--baseline", self, "--baseline", self, "--out", t.TempDir())
+	if rp.code != 0 || !strings.Contains(rp.stdout, "regressions: 0") {
+		t.Fatalf("report against three baselines exited %d:\n%s%s", rp.code, rp.stdout, rp.stderr)
+	}
+	// A status the model does not know is bad input, never a pass.
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bogus := filepath.Join(t.TempDir(), "report.json")
+	if err := os.WriteFile(bogus, bytes.Replace(b, []byte(`"status": "pass"`), []byte(`"status": "bogus"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rp = paychaos(t, "report", bogus, "--out", t.TempDir())
+	if rp.code != 2 || !strings.Contains(rp.stderr, `unknown status "bogus"`) {
+		t.Fatalf("a bogus status: exit %d\n%s%s", rp.code, rp.stdout, rp.stderr)
 	}
 }
 
@@ -163,6 +181,9 @@ func TestFlawedShopExitsOne(t *testing.T) {
 	r := paychaos(t, "run", "--focus", "refuses connections", "--flaws", "mark-paid-on-error", "--seed", "2", "--out", out, "--parallel", "1")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "\nFAIL — money at risk ") || !strings.Contains(r.stdout, "worst: no-false-paid (a money invariant)") {
+		t.Errorf("the summary does not lead with the money at risk:\n%s", r.stdout)
 	}
 	md, err := os.ReadFile(filepath.Join(out, "summary.md"))
 	if err != nil || !strings.Contains(string(md), "no-false-paid") || !strings.Contains(string(md), "ord_") {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -273,7 +274,11 @@ func targetName(f runFlags) string {
 	return "reference-shop[" + f.flaws + "]"
 }
 
+// printSummary writes the run's headline first (how bad it was: money at
+// risk and the worst violated invariant), then one line per scenario.
 func printSummary(w io.Writer, r reports.Report, out string, took time.Duration) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, r.Headline)
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-36s %-13s %s\n", "SCENARIO", "STATUS", "VIOLATED")
 	for _, s := range r.Scenarios {
@@ -288,8 +293,12 @@ func printSummary(w io.Writer, r reports.Report, out string, took time.Duration)
 		}
 		fmt.Fprintf(w, "%-36s %-13s %s\n", trim(s.Name, 36), strings.ToUpper(string(s.Status)), strings.Join(bad, ", "))
 	}
-	fmt.Fprintf(w, "\nverdict: %s   score: %d/100   money at risk: %d   (%s)\n",
-		strings.ToUpper(string(r.Verdict)), r.Score, r.Totals.MoneyAtRisk, took.Round(100*time.Millisecond))
+	money := strconv.FormatInt(r.Totals.MoneyAtRisk, 10)
+	if r.Totals.MoneySaturated {
+		money = "more than " + money
+	}
+	fmt.Fprintf(w, "\nverdict: %s   money at risk: %s   score: %d/100   (%s)\n",
+		strings.ToUpper(string(r.Verdict)), money, r.Score, took.Round(100*time.Millisecond))
 	fmt.Fprintf(w, "reports: %s\n", strings.Join([]string{
 		filepath.Join(out, "index.html"), filepath.Join(out, "summary.md"),
 		filepath.Join(out, "junit.xml"), filepath.Join(out, "report.json"),
