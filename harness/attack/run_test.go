@@ -18,8 +18,8 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/harness/traffic"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // After a 413 the HTTP server lingers up to 500 ms on the closed

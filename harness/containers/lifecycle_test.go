@@ -15,6 +15,7 @@ import (
 
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/sut"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // Everything a run starts carries its labels, and Close removes it all,
@@ -28,7 +29,7 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rt.Close() })
-	env, err := harness.New(ctx, harness.WithStack(rt.Stack), harness.WithSUT(rt.Shop("")))
+	env, err := harness.New(ctx, harness.WithStack(rt.Stack), harness.WithSUT(shop(rt, "")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestSweepRemovesWhatADeadRunLeft(t *testing.T) {
 func TestMissingImageIsAClearErrorAndNothingStays(t *testing.T) {
 	requireDocker(t)
 	ctx := t.Context()
-	target := ShopTarget("")
+	target := refshop.ContainerTarget(ShopImage.Ref, "")
 	target.Name = "absent"
 	target.Container.Image = "paychaos-test/absent:" + NewRunID()
 	before, err := Leftovers(ctx, shared.RunID())
@@ -175,16 +176,16 @@ func TestMissingImageIsAClearErrorAndNothingStays(t *testing.T) {
 func TestBadSUTIsRefusedBeforeStarting(t *testing.T) {
 	requireDocker(t)
 	ctx := t.Context()
-	if _, err := harness.New(ctx, harness.WithStack(shared.Stack), harness.WithSUT(shared.Shop("no-such-flaw"))); err == nil || !strings.Contains(err.Error(), "no-such-flaw") {
+	if _, err := harness.New(ctx, harness.WithStack(shared.Stack), harness.WithSUT(shop(shared, "no-such-flaw"))); err == nil || !strings.Contains(err.Error(), "no-such-flaw") {
 		t.Fatalf("an unknown flaw: %v", err)
 	}
-	target := ShopTarget("")
+	target := refshop.ContainerTarget(ShopImage.Ref, "")
 	target.Container.Port = 0
 	if _, err := harness.New(ctx, harness.WithStack(shared.Stack), harness.WithSUT(shared.SUT(target, ""))); err == nil || !strings.Contains(err.Error(), "container.port") {
 		t.Fatalf("no port: %v", err)
 	}
 	// Without the runtime's stack, the launcher has no network to join.
-	if _, err := shared.Shop("").Launch(ctx, sut.Wiring{}); err == nil || !strings.Contains(err.Error(), "no stack is open") {
+	if _, err := shop(shared, "").Launch(ctx, sut.Wiring{}); err == nil || !strings.Contains(err.Error(), "no stack is open") {
 		t.Fatalf("a launch without a stack: %v", err)
 	}
 }
@@ -228,7 +229,7 @@ func TestStaleNeedsADeadProcessOnThisHost(t *testing.T) {
 // A resource squeeze: the SUT's CPU quota is cut and restored on the live
 // container, which keeps answering.
 func TestSqueezeLimitsTheSUTsCPU(t *testing.T) {
-	env := newEnv(t, shared.Shop(""))
+	env := newEnv(t, shop(shared, ""))
 	ctx := t.Context()
 	sq, ok := env.SUT().Process.(Squeezer)
 	if !ok {
