@@ -270,7 +270,7 @@ func TestCatalogueBuildsForAnotherTarget(t *testing.T) {
 	for _, op := range res.Ops {
 		switch op.Kind {
 		case history.Attack, history.Webhook:
-			if op.Expect == "" || op.HTTPStatus == 0 || op.Outcome == "" {
+			if op.Expect.IsZero() || op.HTTPStatus == 0 || op.Outcome == "" {
 				t.Errorf("op %d %s: %+v", op.ID, op.Name, op)
 			}
 			if strings.HasPrefix(op.Name, "other-customer") && (op.Order == "" || op.Before == history.StatusNone || op.Before != op.After) {

@@ -44,7 +44,7 @@ type forge func(s *setting, o history.Order) (delivery, error)
 // webhookAttack is an attack that sends one forged delivery at the SUT's
 // webhook endpoint for every order given, each built so that trusting it
 // would visibly change that order.
-func webhookAttack(name, expect string, f forge) Attack {
+func webhookAttack(name string, expect history.Expect, f forge) Attack {
 	return Attack{Name: name, Kind: history.Webhook, Expect: expect, plan: func(s *setting) ([]shot, error) {
 		if s.opts.WebhookPath == "" {
 			return nil, skipf("the target has no webhook endpoint (Target.Webhook, Options.WebhookPath)")

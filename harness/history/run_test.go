@@ -28,7 +28,7 @@ func sampleRun() Run {
 			{ID: 2, Client: 1, Kind: Pay, Order: "ord_2", Amount: 500, Currency: "eur",
 				Call: 3 * time.Second, Return: 3*time.Second + 5*time.Millisecond, Outcome: Unknown,
 				Status: StatusPending, HTTPStatus: 503, Code: "provider_unavailable", Error: "provider down\nretry later", Phase: During},
-			{ID: 3, Kind: Attack, Order: "ord_1", Name: "negative-amount", Expect: "4xx, no state change",
+			{ID: 3, Kind: Attack, Order: "ord_1", Name: "negative-amount", Expect: Expect{Status: []StatusClass{Class4xx}, Effect: NoChange},
 				Call: 6 * time.Second, Return: 6 * time.Second, Outcome: Fail, HTTPStatus: 400,
 				Before: StatusPaid, After: StatusPaid, Phase: After},
 		},
