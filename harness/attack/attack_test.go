@@ -414,10 +414,13 @@ func TestReplayUsesTheProvidersEvent(t *testing.T) {
 	}
 }
 
+// The provider's Sign is the one attacks forge with: it must sign as
+// Stripe does, or a forged "valid" delivery would be refused for the wrong
+// reason.
 func TestSignMatchesStripe(t *testing.T) {
 	body := eventJSON("evt_1", "payment_intent.succeeded", fakeprovider.DefaultAPIVersion, "", 1, piObject{ID: "pi_1", Object: "payment_intent"})
 	now := time.Now()
-	got := Sign(body, "whsec_abc", now)
+	got := fakeprovider.Sign(body, "whsec_abc", now)
 	want := stripe.GenerateTestSignedPayload(&stripe.UnsignedPayload{Payload: body, Secret: "whsec_abc", Timestamp: now}).Header
 	if got != want {
 		t.Fatalf("Sign = %s, stripe-go signs %s", got, want)
