@@ -38,7 +38,7 @@ holds run directories is searched one level down.`,
 				}
 				fmt.Fprintf(w, "%s (scenario %s, seed %d, %d operations)\n", dir, run.Meta.Scenario, run.Meta.Seed, len(run.Ops))
 				for _, v := range harness.Check(run, nil) {
-					mark := map[check.Result]string{check.Pass: "✓", check.Fail: "✗", check.Skip: "-"}[v.Result]
+					mark := map[check.Status]string{check.Pass: "✓", check.Fail: "✗", check.Skip: "-"}[v.Result]
 					fmt.Fprintf(w, "  %s %-22s %s\n", mark, v.Invariant, v.Message)
 					if v.Result == check.Fail {
 						violated++

@@ -113,7 +113,7 @@ func (f *fakeSUT) Send(ctx context.Context, r sut.RawRequest) (sut.Reply, error)
 }
 
 // run sends the whole catalogue at a fake SUT for otherTarget.
-func run(t *testing.T, seed uint64) (*fakeSUT, Result) {
+func run(t *testing.T, seed uint64) (*fakeSUT, Report) {
 	t.Helper()
 	f := newFakeSUT()
 	orders := []history.Order{
@@ -132,7 +132,7 @@ func run(t *testing.T, seed uint64) (*fakeSUT, Result) {
 	return f, res
 }
 
-func named(res Result, name string) []history.Op {
+func named(res Report, name string) []history.Op {
 	var out []history.Op
 	for _, op := range res.Ops {
 		if op.Name == name || strings.HasPrefix(op.Name, name+"/") {
@@ -143,7 +143,7 @@ func named(res Result, name string) []history.Op {
 }
 
 // sentFor pairs each non-health raw request with the op that recorded it.
-func sentFor(t *testing.T, f *fakeSUT, res Result) map[string]sut.RawRequest {
+func sentFor(t *testing.T, f *fakeSUT, res Report) map[string]sut.RawRequest {
 	t.Helper()
 	byName := map[string]sut.RawRequest{}
 	k := 0

@@ -93,7 +93,7 @@ func newBench(t *testing.T, ctx context.Context, flaws string) *bench {
 }
 
 // attack runs the catalogue (or the named attacks) at the shop.
-func (b *bench) attack(t *testing.T, ctx context.Context, names ...string) attack.Result {
+func (b *bench) attack(t *testing.T, ctx context.Context, names ...string) attack.Report {
 	t.Helper()
 	ledger, err := b.env.Provider().Ledger(ctx)
 	if err != nil {
