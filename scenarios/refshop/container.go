@@ -21,27 +21,33 @@ type ContainerRunner interface {
 // customers, and the short timeouts the scenarios use, with the named
 // flaws (comma-separated, as SHOP_FLAWS) switched on.
 func ContainerTarget(image, flaws string) sut.Target {
+	t := sut.ShopTarget("", Customers) // the container backend sets the address
+	t.Name = Launcher{Flaws: flaws}.Name()
+	t.Container = sut.ContainerSpec{Image: image, Port: 8080, Env: shopEnv(flaws, 0)}
+	return t
+}
+
+// shopEnv configures the shop's process or container as Launcher
+// configures it in process: the reference customers, the admin token, the
+// short timeouts the scenarios use (clientTimeout, 400ms when 0) and the
+// named flaws.
+func shopEnv(flaws string, clientTimeout time.Duration) map[string]string {
+	if clientTimeout == 0 {
+		clientTimeout = 400 * time.Millisecond
+	}
 	var tokens []string
 	for _, c := range Customers {
 		tokens = append(tokens, c.Token+"="+c.ID)
 	}
-	t := sut.ShopTarget("", Customers) // the container backend sets the address
-	t.Name = Launcher{Flaws: flaws}.Name()
-	timeout := 400 * time.Millisecond
-	t.Container = sut.ContainerSpec{
-		Image: image,
-		Port:  8080,
-		Env: map[string]string{
-			"SHOP_FLAWS":              flaws,
-			"SHOP_CUSTOMERS":          strings.Join(tokens, ","),
-			"SHOP_ADMIN_TOKEN":        AdminToken,
-			"SHOP_CLIENT_TIMEOUT":     timeout.String(),
-			"SHOP_RESPONSE_BUDGET":    (5 * timeout).String(),
-			"SHOP_RECONCILE_INTERVAL": "250ms",
-			"SHOP_LOG_LEVEL":          "info",
-		},
+	return map[string]string{
+		"SHOP_FLAWS":              flaws,
+		"SHOP_CUSTOMERS":          strings.Join(tokens, ","),
+		"SHOP_ADMIN_TOKEN":        AdminToken,
+		"SHOP_CLIENT_TIMEOUT":     clientTimeout.String(),
+		"SHOP_RESPONSE_BUDGET":    (5 * clientTimeout).String(),
+		"SHOP_RECONCILE_INTERVAL": "250ms",
+		"SHOP_LOG_LEVEL":          "info",
 	}
-	return t
 }
 
 // Container launches the reference shop's image through rt with the named
