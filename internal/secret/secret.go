@@ -16,6 +16,9 @@ const (
 	WebhookSecret
 	// ControlToken is the fake provider's control API token (ctl_…).
 	ControlToken
+	// PublishableKey (pk_test_…, pk_live_…) is public by design: it
+	// reaches browsers. Find leaves it; MaskKey knows its prefix.
+	PublishableKey
 )
 
 func (k Kind) String() string {
@@ -30,13 +33,14 @@ func (k Kind) String() string {
 		return "webhook secret"
 	case ControlToken:
 		return "control token"
+	case PublishableKey:
+		return "publishable key"
 	}
 	return "secret"
 }
 
 // A key is its prefix and then a run of letters and digits, at least min
-// of them; it starts a word. Publishable keys (pk_…) are public by design
-// (they reach browsers): Find leaves them, MaskKey knows their prefix.
+// of them; it starts a word.
 var keys = [...]struct {
 	prefix string
 	kind   Kind
@@ -47,7 +51,7 @@ var keys = [...]struct {
 	{"whsec_", WebhookSecret, 1},
 	// Short ctl_ words are names, not tokens (ours are 32 hex digits).
 	{"ctl_", ControlToken, 16},
-	{"pk_test_", 0, 0}, {"pk_live_", 0, 0},
+	{"pk_test_", PublishableKey, 1}, {"pk_live_", PublishableKey, 1},
 }
 
 // Match is a secret's byte span in a text and what it is.
@@ -89,8 +93,8 @@ func Find(s string, from int) (Match, bool) {
 // Mask returns s with every secret Find finds, and every occurrence of
 // the known values given (a password, a token of any shape), masked:
 // keys keep only their prefix (sk_test_****), card numbers only their
-// last four digits (****4242). Nothing Find finds survives it. s is returned as it is when
-// it holds no secret.
+// last four digits (****4242). Nothing Find finds survives it. A text
+// with no secret is returned as it is, not copied.
 func Mask(s string, known ...string) string {
 	for _, k := range known {
 		if k != "" && strings.Contains(s, k) {
@@ -165,11 +169,16 @@ func nextKey(s string, from int) (Match, bool) {
 		}
 		u := i + j
 		i = u + 1
+		if u == 0 {
+			continue
+		}
 		for _, k := range keys {
-			if k.kind == 0 {
+			f := strings.IndexByte(k.prefix, '_')
+			// The byte before the '_' rules out most prefixes at once.
+			if k.kind == PublishableKey || s[u-1] != k.prefix[f-1] {
 				continue
 			}
-			start := u - strings.IndexByte(k.prefix, '_')
+			start := u - f
 			if start < from || !strings.HasPrefix(s[start:], k.prefix) || start > 0 && (isAlnum(s[start-1]) || s[start-1] == '_') {
 				continue
 			}
