@@ -169,12 +169,13 @@ func nextKey(s string, from int) (Match, bool) {
 		}
 		u := i + j
 		i = u + 1
-		if u == 0 {
+		// The byte before the '_' rules out most underscores at once (sk_,
+		// rk_, whsec_, ctl_).
+		if u == 0 || s[u-1] != 'k' && s[u-1] != 'c' && s[u-1] != 'l' {
 			continue
 		}
 		for _, k := range keys {
 			f := strings.IndexByte(k.prefix, '_')
-			// The byte before the '_' rules out most prefixes at once.
 			if k.kind == PublishableKey || s[u-1] != k.prefix[f-1] {
 				continue
 			}
