@@ -85,4 +85,3 @@ func (c inputSafety) checkIndex(ix *index) Verdict {
 	}
 	return f.verdict(fmt.Sprintf("%s of input safety", plural(f.n, "violation")), pass)
 }
-

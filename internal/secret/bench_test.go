@@ -18,4 +18,3 @@ func BenchmarkFind(b *testing.B) {
 		}
 	}
 }
-
