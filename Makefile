@@ -4,7 +4,7 @@ BIN      := bin
 OUT      ?= reports/out
 PKGS     := ./...
 # Packages outside scenarios/ must not import Ginkgo or Gomega (reports/ may
-# read Ginkgo's report types).
+# read Ginkgo's report types); the harness must not link the reference shop.
 GINKGO_FREE := $(shell $(GO) list ./... | grep -v '/scenarios$$')
 
 .PHONY: all build run test unit scenarios killmatrix flake lint vet fmt staticcheck imports bench fuzz clean
@@ -79,6 +79,8 @@ staticcheck:
 imports:
 	@bad=$$($(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' $(GINKGO_FREE) | grep -E 'github\.com/onsi/gomega|github\.com/onsi/ginkgo/v2( |$$|/dsl|/extensions)' || true); \
 	if [ -n "$$bad" ]; then echo "only scenarios/ and _test.go files may import Ginkgo or Gomega:"; echo "$$bad"; exit 1; fi
+	@bad=$$($(GO) list -deps ./harness/... | grep -E '^(github\.com/paychaos/paychaos/examples/shop|github\.com/stripe/stripe-go|modernc\.org/sqlite)(/|$$)' || true); \
+	if [ -n "$$bad" ]; then echo "the harness must reach the reference shop through a launcher (scenarios/refshop), not link it:"; echo "$$bad"; exit 1; fi
 
 ## bench: the checker over 100k and 1M operations; the provider's CPU per
 ## request against a bare net/http handler (server pinned to one core).
@@ -87,13 +89,14 @@ bench:
 	taskset -c 1 $(GO) test -run '^$$' -bench CPUPerRequest -benchtime 1x ./fakeprovider/internal/benchserver/
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./fakeprovider/
 
-## fuzz: a minute on each fuzz target: the provider's and the report's
-## input (their seeds run in make test).
+## fuzz: a minute on each fuzz target: the provider's, the report's input
+## and secret masking (their seeds run in make test).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzHandlers -fuzztime 60s ./fakeprovider/
 	$(GO) test -run '^$$' -fuzz FuzzFormDecode -fuzztime 60s ./fakeprovider/
 	$(GO) test -run '^$$' -fuzz FuzzControl -fuzztime 60s ./fakeprovider/
 	$(GO) test -run '^$$' -fuzz FuzzReportInput -fuzztime 60s ./reports/
+	$(GO) test -run '^$$' -fuzz FuzzMask -fuzztime 60s ./internal/secret/
 
 clean:
 	rm -rf $(BIN) $(OUT)

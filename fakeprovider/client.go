@@ -1,31 +1,28 @@
 package fakeprovider
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/paychaos/paychaos/internal/jsonapi"
 )
 
 // Client drives a provider's control API over HTTP, for a provider in
 // another process or container. Its methods match Provider's, so the
 // harness can hold either behind one small interface.
 type Client struct {
-	base  string
-	token string
-	hc    *http.Client
+	api jsonapi.Client
 }
 
 // ClientOption configures a Client.
 type ClientOption func(*Client)
 
 // WithHTTPClient sets the HTTP client the control Client uses.
-func WithHTTPClient(hc *http.Client) ClientOption { return func(c *Client) { c.hc = hc } }
+func WithHTTPClient(hc *http.Client) ClientOption { return func(c *Client) { c.api.HTTP = hc } }
 
 // NewClient returns a control client for the provider at baseURL (the
 // same base URL the Stripe client uses). token is the control token, if
@@ -34,7 +31,16 @@ func NewClient(baseURL, token string, opts ...ClientOption) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableKeepAlives = true // control calls are rare; leave no idle connections behind
 	tr.Proxy = nil
-	c := &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
+	c := &Client{api: jsonapi.Client{
+		Base: strings.TrimRight(baseURL, "/") + controlPrefix,
+		HTTP: &http.Client{Timeout: 30 * time.Second, Transport: tr},
+		// A ledger of a long run is large.
+		MaxBody: 256 << 20,
+		Err:     func(status int, msg string) error { return &ControlError{Status: status, Message: msg} },
+	}}
+	if token != "" {
+		c.api.Header = http.Header{"Authorization": {"Bearer " + token}}
+	}
 	for _, o := range opts {
 		o(c)
 	}
@@ -53,46 +59,7 @@ func (e *ControlError) Error() string {
 
 // do sends a control request; out, if not nil, receives the JSON answer.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+controlPrefix+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var ce controlError
-		if json.Unmarshal(data, &ce) != nil || ce.Error == "" {
-			ce.Error = strings.TrimSpace(string(data))
-		}
-		return &ControlError{Status: resp.StatusCode, Message: ce.Error}
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("decode answer: %w", err)
-		}
-	}
-	return nil
+	return c.api.Do(ctx, method, path, in, out)
 }
 
 // AddFault installs a fault and returns its id.

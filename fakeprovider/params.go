@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/paychaos/paychaos/internal/secret"
 )
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -282,7 +284,7 @@ func (p *Provider) authenticate(r *http.Request) *apiError {
 		return nil
 	}
 	return &apiError{status: http.StatusUnauthorized, typ: errInvalidRequest,
-		message: "Invalid API Key provided: " + maskKey(key)}
+		message: "Invalid API Key provided: " + secret.MaskKey(key)}
 }
 
 func validTestKey(k string) bool {
@@ -296,19 +298,4 @@ func validTestKey(k string) bool {
 		}
 	}
 	return true
-}
-
-// maskKey shows a key the way Stripe does in errors: its prefix and last
-// four characters. A full key never reaches a response or a log.
-func maskKey(k string) string {
-	if len(k) > 100 {
-		k = k[:100]
-	}
-	if len(k) <= 12 {
-		if len(k) <= 4 {
-			return strings.Repeat("*", len(k))
-		}
-		return k[:4] + strings.Repeat("*", len(k)-4)
-	}
-	return k[:8] + strings.Repeat("*", len(k)-12) + k[len(k)-4:]
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/sut"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/harness/traffic"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 func TestMain(m *testing.M) {

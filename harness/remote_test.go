@@ -16,7 +16,7 @@ import (
 	"github.com/paychaos/paychaos/fakeprovider"
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/fault"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // Remote mode against a real toxiproxy-server process and a provider

@@ -10,7 +10,7 @@ import (
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/attack"
 	"github.com/paychaos/paychaos/harness/sut"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // Config says how each scenario gets a fresh environment.

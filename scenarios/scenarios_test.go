@@ -7,8 +7,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/scenarios"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 func TestMain(m *testing.M) {

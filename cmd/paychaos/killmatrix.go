@@ -16,28 +16,30 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paychaos/paychaos/examples/shop/checkout"
+	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/reports"
 )
 
 // expectedCatch is the invariant each reference shop flaw must violate in
-// at least one scenario: the proof that the checks bite.
-var expectedCatch = map[checkout.Flaw][]string{
-	checkout.FlawNoIdempotencyKey:    {"no-double-charge"},
-	checkout.FlawNewKeyPerRetry:      {"no-double-charge"},
-	checkout.FlawNoTimeout:           {"fail-fast"},
-	checkout.FlawMarkPaidOnError:     {"no-false-paid"},
-	checkout.FlawMarkFailedOnTimeout: {"no-lost-money"},
-	checkout.FlawNoReconciler:        {"eventual-resolution"},
-	checkout.FlawTrustWebhooks:       {"webhook-authenticity"},
-	checkout.FlawNoWebhookTolerance:  {"webhook-authenticity"},
-	checkout.FlawWebhookOrderBlind:   {"no-false-paid", "refund-safety", "no-lost-money"},
-	checkout.FlawClientAmount:        {"amount-integrity", "input-safety"},
-	checkout.FlawNoInputValidation:   {"input-safety"},
-	checkout.FlawNoRefundOnCancel:    {"refund-safety"},
-	checkout.FlawNoOrderLock:         {"no-double-charge"},
-	checkout.FlawLogCardData:         {"no-secret-leak"},
-	checkout.FlawNoCircuitBreaker:    {"fail-fast"},
-	checkout.FlawNoOwnershipCheck:    {"input-safety"},
+// at least one scenario: the proof that the checks bite. Invariants are
+// named by value, so a renamed one cannot silently match nothing.
+var expectedCatch = map[checkout.Flaw][]check.Invariant{
+	checkout.FlawNoIdempotencyKey:    {check.NoDoubleCharge},
+	checkout.FlawNewKeyPerRetry:      {check.NoDoubleCharge},
+	checkout.FlawNoTimeout:           {check.FailFast},
+	checkout.FlawMarkPaidOnError:     {check.NoFalsePaid},
+	checkout.FlawMarkFailedOnTimeout: {check.NoLostMoney},
+	checkout.FlawNoReconciler:        {check.EventualResolution},
+	checkout.FlawTrustWebhooks:       {check.WebhookAuthenticity},
+	checkout.FlawNoWebhookTolerance:  {check.WebhookAuthenticity},
+	checkout.FlawWebhookOrderBlind:   {check.NoFalsePaid, check.RefundSafety, check.NoLostMoney},
+	checkout.FlawClientAmount:        {check.AmountIntegrity, check.InputSafety},
+	checkout.FlawNoInputValidation:   {check.InputSafety},
+	checkout.FlawNoRefundOnCancel:    {check.RefundSafety},
+	checkout.FlawNoOrderLock:         {check.NoDoubleCharge},
+	checkout.FlawLogCardData:         {check.NoSecretLeak},
+	checkout.FlawNoCircuitBreaker:    {check.FailFast},
+	checkout.FlawNoOwnershipCheck:    {check.InputSafety},
 }
 
 func newKillMatrixCmd() *cobra.Command {
@@ -210,13 +212,15 @@ func judge(flaw, dir string) row {
 		}
 		return r
 	}
-	for _, want := range expectedCatch[checkout.Flaw(flaw)] {
-		if slices.Contains(r.violated, want) {
+	var wants []string
+	for _, inv := range expectedCatch[checkout.Flaw(flaw)] {
+		wants = append(wants, inv.Name())
+		if slices.Contains(r.violated, inv.Name()) {
 			r.ok = true
 		}
 	}
 	if !r.ok {
-		r.problem = fmt.Sprintf("not caught with %s (violated: %s)", strings.Join(expectedCatch[checkout.Flaw(flaw)], " or "), orNone(r.violated))
+		r.problem = fmt.Sprintf("not caught with %s (violated: %s)", strings.Join(wants, " or "), orNone(r.violated))
 	}
 	return r
 }

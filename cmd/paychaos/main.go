@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/paychaos/paychaos/harness/sut/refshop"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // exitError carries a process exit code with its message.

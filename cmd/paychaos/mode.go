@@ -12,8 +12,8 @@ import (
 	"github.com/paychaos/paychaos/harness/attack"
 	"github.com/paychaos/paychaos/harness/containers"
 	"github.com/paychaos/paychaos/harness/sut"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/scenarios"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // modes paychaos run knows.
@@ -87,7 +87,7 @@ func config(f runFlags, runs string, onPhase func(string, string)) (scenarios.Co
 		if err != nil {
 			return scenarios.Config{}, nil, fmt.Errorf("containers: %w", err)
 		}
-		env := scenarios.Env{Stack: rt.Stack, SUT: rt.Shop(f.flaws), Out: runs, OnPhase: onPhase}
+		env := scenarios.Env{Stack: rt.Stack, SUT: refshop.Container(rt, containers.ShopImage.Ref, f.flaws), Out: runs, OnPhase: onPhase}
 		items := &attack.ShopItems
 		if f.target != "" {
 			env.SUT, env.Options, items = rt.SUT(t, ""), targetOptions(t), nil

@@ -89,7 +89,7 @@ func recheckDir(w io.Writer, d runDir) (string, int) {
 	fmt.Fprintf(w, "%s (scenario %s, seed %d, %d operations)\n", d.path, run.Meta.Scenario, run.Meta.Seed, len(run.Ops))
 	violated, judged := 0, 0
 	for _, v := range harness.Check(run, nil) {
-		mark := map[check.Result]string{check.Pass: "✓", check.Fail: "✗", check.Skip: "-"}[v.Result]
+		mark := map[check.Status]string{check.Pass: "✓", check.Fail: "✗", check.Skip: "-"}[v.Result]
 		fmt.Fprintf(w, "  %s %-22s %s\n", mark, v.Invariant, v.Message)
 		switch v.Result {
 		case check.Fail:
@@ -144,7 +144,7 @@ func emptyRun(run history.Run, judged int) string {
 func runDirs(args []string) []runDir {
 	var dirs []runDir
 	for _, a := range args {
-		if _, err := os.Stat(filepath.Join(a, history.HistoryFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(a, history.OpsFile)); err == nil {
 			dirs = append(dirs, runDir{path: a})
 			continue
 		}
@@ -155,13 +155,13 @@ func runDirs(args []string) []runDir {
 		}
 		found := 0
 		for _, e := range entries {
-			if _, err := os.Stat(filepath.Join(a, e.Name(), history.HistoryFile)); e.IsDir() && err == nil {
+			if _, err := os.Stat(filepath.Join(a, e.Name(), history.OpsFile)); e.IsDir() && err == nil {
 				dirs = append(dirs, runDir{path: filepath.Join(a, e.Name())})
 				found++
 			}
 		}
 		if found == 0 {
-			dirs = append(dirs, runDir{path: a, err: fmt.Errorf("no saved run here (no %s in it or one level down)", history.HistoryFile)})
+			dirs = append(dirs, runDir{path: a, err: fmt.Errorf("no saved run here (no %s in it or one level down)", history.OpsFile)})
 		}
 	}
 	sort.SliceStable(dirs, func(i, j int) bool { return dirs[i].path < dirs[j].path })

@@ -48,7 +48,7 @@ func TestRecheckEveryDirectory(t *testing.T) {
 	if err := os.MkdirAll(corrupt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(corrupt, history.HistoryFile), []byte("{not json\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(corrupt, history.OpsFile), []byte("{not json\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(root, "e-missing")

@@ -23,24 +23,23 @@ type Attack struct {
 	// history.Pay for checkouts that look legitimate one by one and whose
 	// harm only the ledger shows (no-double-charge judges them).
 	Kind history.Kind
-	// Expect is the safe answer, in the words input-safety reads: status
-	// classes or codes ("4xx", "404", "401 or 403"), then what must not
-	// change.
-	Expect string
+	// Expect is the safe answer: the statuses input-safety allows, and what
+	// the request may do.
+	Expect history.Expect
 
 	plan func(s *setting) ([]shot, error)
 }
 
-// What the safe answers say. input-safety reads the status words.
-const (
-	expectNoOrder  = "4xx, no order created, nothing charged"
-	expectNoChange = "4xx, no state change"
-	expectNotFound = "404, no state change"
-	expectAuth     = "401 or 403 or 404, no state change"
-	expectWebhook  = "4xx, no state change"
-	expectReplay   = "2xx or 4xx, no state change"
-	expectOnce     = "at most one order and one payment for the key"
-	expectCard     = "4xx, no order created, the number neither echoed nor logged"
+// The safe answers.
+var (
+	expectNoOrder  = history.Expect{Status: []history.StatusClass{history.Class4xx}, Effect: history.NoOrder}
+	expectNoChange = history.Expect{Status: []history.StatusClass{history.Class4xx}, Effect: history.NoChange}
+	expectNotFound = history.Expect{Status: []history.StatusClass{history.Code(404)}, Effect: history.NoChange}
+	expectAuth     = history.Expect{Status: []history.StatusClass{history.Code(401), history.Code(403), history.Code(404)}, Effect: history.NoChange}
+	expectWebhook  = expectNoChange
+	expectReplay   = history.Expect{Status: []history.StatusClass{history.Class2xx, history.Class4xx}, Effect: history.NoChange}
+	expectOnce     = history.Expect{Effect: history.OncePerKey}
+	expectCard     = history.Expect{Status: []history.StatusClass{history.Class4xx}, Effect: history.NoOrderNoEcho}
 )
 
 // All is the catalogue, in the order Run sends it: requests that must

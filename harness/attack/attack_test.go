@@ -113,7 +113,7 @@ func (f *fakeSUT) Send(ctx context.Context, r sut.RawRequest) (sut.Reply, error)
 }
 
 // run sends the whole catalogue at a fake SUT for otherTarget.
-func run(t *testing.T, seed uint64) (*fakeSUT, Result) {
+func run(t *testing.T, seed uint64) (*fakeSUT, Report) {
 	t.Helper()
 	f := newFakeSUT()
 	orders := []history.Order{
@@ -132,7 +132,7 @@ func run(t *testing.T, seed uint64) (*fakeSUT, Result) {
 	return f, res
 }
 
-func named(res Result, name string) []history.Op {
+func named(res Report, name string) []history.Op {
 	var out []history.Op
 	for _, op := range res.Ops {
 		if op.Name == name || strings.HasPrefix(op.Name, name+"/") {
@@ -143,7 +143,7 @@ func named(res Result, name string) []history.Op {
 }
 
 // sentFor pairs each non-health raw request with the op that recorded it.
-func sentFor(t *testing.T, f *fakeSUT, res Result) map[string]sut.RawRequest {
+func sentFor(t *testing.T, f *fakeSUT, res Report) map[string]sut.RawRequest {
 	t.Helper()
 	byName := map[string]sut.RawRequest{}
 	k := 0
@@ -270,7 +270,7 @@ func TestCatalogueBuildsForAnotherTarget(t *testing.T) {
 	for _, op := range res.Ops {
 		switch op.Kind {
 		case history.Attack, history.Webhook:
-			if op.Expect == "" || op.HTTPStatus == 0 || op.Outcome == "" {
+			if op.Expect.IsZero() || op.HTTPStatus == 0 || op.Outcome == "" {
 				t.Errorf("op %d %s: %+v", op.ID, op.Name, op)
 			}
 			if strings.HasPrefix(op.Name, "other-customer") && (op.Order == "" || op.Before == history.StatusNone || op.Before != op.After) {
@@ -414,10 +414,13 @@ func TestReplayUsesTheProvidersEvent(t *testing.T) {
 	}
 }
 
+// The provider's Sign is the one attacks forge with: it must sign as
+// Stripe does, or a forged "valid" delivery would be refused for the wrong
+// reason.
 func TestSignMatchesStripe(t *testing.T) {
 	body := eventJSON("evt_1", "payment_intent.succeeded", fakeprovider.DefaultAPIVersion, "", 1, piObject{ID: "pi_1", Object: "payment_intent"})
 	now := time.Now()
-	got := Sign(body, "whsec_abc", now)
+	got := fakeprovider.Sign(body, "whsec_abc", now)
 	want := stripe.GenerateTestSignedPayload(&stripe.UnsignedPayload{Payload: body, Secret: "whsec_abc", Timestamp: now}).Header
 	if got != want {
 		t.Fatalf("Sign = %s, stripe-go signs %s", got, want)

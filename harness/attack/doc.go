@@ -1,9 +1,9 @@
 // Package attack is the catalogue of malicious requests paychaos sends at a
 // system under test, and the runner that records what each one did.
 //
-// An Attack is a value: a name, the safe answer it expects (Expect, in the
-// words the input-safety invariant reads: "4xx", "404", "401 or 403") and
-// a plan that builds its requests from the target's description (sut.Target)
+// An Attack is a value: a name, the safe answer it expects (Expect, a
+// history.Expect: the statuses the input-safety invariant allows, such as
+// 4xx or 401, 403 and 404, and what the request may do) and a plan that builds its requests from the target's description (sut.Target)
 // rather than from one service's routes: the pay, get, refund and cancel
 // call templates are rendered with tampered data, or the rendered JSON
 // body is mutated. An attack that a target cannot express (no refund call,

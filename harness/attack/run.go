@@ -94,8 +94,10 @@ var ShopItems = Items{Field: "items", Value: json.RawMessage(`[{"sku":"mug","qua
 // defaultForeignSecret is another provider account's signing secret.
 const defaultForeignSecret = "whsec_foreign_account_9f8e7d6c5b4a3210"
 
-// Result is what a run of attacks did.
-type Result struct {
+// Report is what a run of attacks did: the ops it recorded, what it
+// skipped and why it stopped early, if it did. (It judges nothing: the
+// checker's verdicts come later.)
+type Report struct {
 	// Ops are the operations recorded, health probes included.
 	Ops []history.Op
 	// Skipped are the attacks, or single requests of them
@@ -118,9 +120,9 @@ type Skipped struct {
 // Run returns an error only when it could not do its job (no target, a
 // template that does not render, the SUT down from the start); what the
 // SUT did wrong is in the ops, for the checker. A SUT that stops
-// answering ends the run early, recorded, with Result.Stopped saying so.
-func Run(ctx context.Context, d sut.Driver, rec *history.Recorder, opts Options) (Result, error) {
-	var res Result
+// answering ends the run early, recorded, with Report.Stopped saying so.
+func Run(ctx context.Context, d sut.Driver, rec *history.Recorder, opts Options) (Report, error) {
+	var res Report
 	s, err := newSetting(d, rec, opts)
 	if err != nil {
 		return res, err

@@ -18,8 +18,8 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
 	"github.com/paychaos/paychaos/harness/traffic"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // After a 413 the HTTP server lingers up to 500 ms on the closed
@@ -93,7 +93,7 @@ func newBench(t *testing.T, ctx context.Context, flaws string) *bench {
 }
 
 // attack runs the catalogue (or the named attacks) at the shop.
-func (b *bench) attack(t *testing.T, ctx context.Context, names ...string) attack.Result {
+func (b *bench) attack(t *testing.T, ctx context.Context, names ...string) attack.Report {
 	t.Helper()
 	ledger, err := b.env.Provider().Ledger(ctx)
 	if err != nil {

@@ -2,12 +2,8 @@ package attack
 
 import (
 	"cmp"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,17 +11,6 @@ import (
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
 )
-
-// Sign is the Stripe-Signature header value for body, signed at t with
-// secret: HMAC-SHA256 over "t.body", keyed by the whole whsec_ string.
-func Sign(body []byte, secret string, t time.Time) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
-}
 
 // staleAge is how old a stale signature is: well past the 300 s Stripe's
 // libraries tolerate.
@@ -44,7 +29,7 @@ type forge func(s *setting, o history.Order) (delivery, error)
 // webhookAttack is an attack that sends one forged delivery at the SUT's
 // webhook endpoint for every order given, each built so that trusting it
 // would visibly change that order.
-func webhookAttack(name, expect string, f forge) Attack {
+func webhookAttack(name string, expect history.Expect, f forge) Attack {
 	return Attack{Name: name, Kind: history.Webhook, Expect: expect, plan: func(s *setting) ([]shot, error) {
 		if s.opts.WebhookPath == "" {
 			return nil, skipf("the target has no webhook endpoint (Target.Webhook, Options.WebhookPath)")
@@ -89,14 +74,14 @@ func unsigned(s *setting, o history.Order) (delivery, error) {
 // badSignature signs with a secret nobody has.
 func badSignature(s *setting, o history.Order) (delivery, error) {
 	body := s.forgeEvent(o, s.opts.APIVersion, "")
-	return delivery{body: body, sig: Sign(body, "whsec_"+s.hex(16), s.now())}, nil
+	return delivery{body: body, sig: fakeprovider.Sign(body, "whsec_"+s.hex(16), s.now())}, nil
 }
 
 // foreignAccount is an event of another provider account, correctly
 // signed with that account's secret: genuine, but not for this SUT.
 func foreignAccount(s *setting, o history.Order) (delivery, error) {
 	body := s.forgeEvent(o, s.opts.APIVersion, "acct_foreign"+s.hex(6))
-	return delivery{body: body, sig: Sign(body, s.opts.ForeignSecret, s.now())}, nil
+	return delivery{body: body, sig: fakeprovider.Sign(body, s.opts.ForeignSecret, s.now())}, nil
 }
 
 // stale is an event correctly signed with the SUT's own secret, ten
@@ -108,7 +93,7 @@ func stale(s *setting, o history.Order) (delivery, error) {
 		return delivery{}, skipf("needs the SUT's webhook secret (Options.WebhookSecret)")
 	}
 	body := s.forgeEvent(o, s.opts.APIVersion, "")
-	return delivery{body: body, sig: Sign(body, s.opts.WebhookSecret, s.now().Add(-staleAge))}, nil
+	return delivery{body: body, sig: fakeprovider.Sign(body, s.opts.WebhookSecret, s.now().Add(-staleAge))}, nil
 }
 
 // replay sends a real event again, as someone who captured its delivery
@@ -121,10 +106,10 @@ func replay(s *setting, o history.Order) (delivery, error) {
 		return delivery{}, skipf("needs the SUT's webhook secret (Options.WebhookSecret)")
 	}
 	if body, created, ok := s.realEvent(o); ok {
-		return delivery{body: body, sig: Sign(body, s.opts.WebhookSecret, created)}, nil
+		return delivery{body: body, sig: fakeprovider.Sign(body, s.opts.WebhookSecret, created)}, nil
 	}
 	body := s.forgeEvent(o, s.opts.APIVersion, "")
-	return delivery{body: body, sig: Sign(body, s.opts.WebhookSecret, s.now().Add(-staleAge))}, nil
+	return delivery{body: body, sig: fakeprovider.Sign(body, s.opts.WebhookSecret, s.now().Add(-staleAge))}, nil
 }
 
 // malformedEvent is correctly signed but cut in half.
@@ -134,7 +119,7 @@ func malformedEvent(s *setting, o history.Order) (delivery, error) {
 	}
 	full := s.forgeEvent(o, s.opts.APIVersion, "")
 	body := full[:len(full)/2]
-	return delivery{body: body, sig: Sign(body, s.opts.WebhookSecret, s.now())}, nil
+	return delivery{body: body, sig: fakeprovider.Sign(body, s.opts.WebhookSecret, s.now())}, nil
 }
 
 // otherAPIVersion is correctly signed but of another API release train
@@ -144,7 +129,7 @@ func otherAPIVersion(s *setting, o history.Order) (delivery, error) {
 		return delivery{}, skipf("needs the SUT's webhook secret (Options.WebhookSecret)")
 	}
 	body := s.forgeEvent(o, otherTrain(s.opts.APIVersion), "")
-	return delivery{body: body, sig: Sign(body, s.opts.WebhookSecret, s.now())}, nil
+	return delivery{body: body, sig: fakeprovider.Sign(body, s.opts.WebhookSecret, s.now())}, nil
 }
 
 // otherTrain is an API version of another release train than v

@@ -145,7 +145,7 @@ func genInput(r *rand.Rand, n int) *Input {
 		}
 		if r.Intn(200) == 0 {
 			tt += ms(100, 2000)
-			add(history.Op{Client: 98, Kind: history.Attack, Order: id, Name: "negative-amount", Expect: "4xx, no state change",
+			add(history.Op{Client: 98, Kind: history.Attack, Order: id, Name: "negative-amount", Expect: history.Expect{Status: []history.StatusClass{history.Class4xx}, Effect: history.NoChange},
 				Amount: -amount, Call: tt, Return: tt + ms(1, 10), Outcome: history.Fail, HTTPStatus: 400,
 				Code: "invalid_amount", Before: order.Status, After: order.Status, Body: `{"error":"invalid_amount"}`})
 		}

@@ -32,19 +32,25 @@ import (
 	"github.com/paychaos/paychaos/harness/history"
 )
 
-// Result is an invariant's verdict.
-type Result string
+// Status is what an invariant's verdict says: pass, fail or skip. (A
+// run's result is harness.Result; an op's outcome is history.Outcome.)
+type Status string
 
 const (
-	Pass Result = "pass"
-	Fail Result = "fail"
-	Skip Result = "skip" // not applicable to this run
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip" // not applicable to this run
 )
+
+// Result is the old name of Status.
+//
+// Deprecated: use Status.
+type Result = Status
 
 // Verdict is one invariant's judgement, with the evidence behind it.
 type Verdict struct {
 	Invariant string `json:"invariant"`
-	Result    Result `json:"result"`
+	Result    Status `json:"result"`
 	Message   string `json:"message"`
 	// Orders, Ops and Ledger name the evidence: order ids, history op ids
 	// and ledger object ids (pi_…, ch_…, re_…, evt_…).

@@ -127,7 +127,7 @@ var violations = []violation{
 		says: []string{"op 1 sql-injection-order-id got HTTP 500", "op 2 negative-amount got HTTP 201, expected \"4xx, no state change\"", "negative-amount moved ord_neg from none to pending", "op 3 oversized-body got no answer", "health op 5"}},
 	{file: "no-secret-leak.json", inv: NoSecretLeak,
 		orders: []string{"ord_1", "ord_2"}, ops: []int{1, 2}, ledger: []string{}, money: 0,
-		says: []string{"op 1 body carries a card number ending 4242", "op 2 error carries secret #1 (sk_…)", `text "shop.log" carries secret #2 (whs…)`}},
+		says: []string{"op 1 body carries a card number ending 4242", "op 2 error carries secret #1 (sk_test_****)", `text "shop.log" carries secret #2 (whsec_****)`}},
 }
 
 func TestKnownBadHistoriesFail(t *testing.T) {
@@ -285,70 +285,21 @@ func TestFromRun(t *testing.T) {
 	}
 }
 
-func TestExpectAllows(t *testing.T) {
-	tests := []struct {
-		expect string
-		code   int
-		want   bool
-	}{
-		{"4xx, no state change", 400, true},
-		{"4xx, no state change", 422, true},
-		{"4xx, no state change", 201, false},
-		{"403 or 404", 404, true},
-		{"403 or 404", 400, false},
-		{"2xx or 4xx", 200, true},
-		{"no state change", 201, true},
-		{"", 418, true},
-		{"4XX", 409, true},
-	}
-	for _, tt := range tests {
-		if got := expectAllows(tt.expect, tt.code); got != tt.want {
-			t.Errorf("expectAllows(%q, %d) = %v, want %v", tt.expect, tt.code, got, tt.want)
+// What counts as a card number or a key is secret.Find's, tested there;
+// here, that the checker quotes what it found masked, as the reports do.
+func TestLeaksAreQuotedMasked(t *testing.T) {
+	for _, tt := range []struct{ s, want string }{
+		{"card 4242 4242 4242 4242", "a card number ending 4242"},
+		{"key sk_live_0123456789abcdef in a log", "a secret key (sk_live_****)"},
+		{"whsec_abc", "a webhook secret (whsec_****)"},
+		{"pk_test_public and pi_3N4242424242424242xyz", ""},
+		{"the known sk_test_51Habc", "secret #1 (sk_test_****)"},
+	} {
+		if got := leakIn(tt.s, []string{"sk_test_51Habc"}); got != tt.want {
+			t.Errorf("leakIn(%q) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
-}
-
-func TestNextPAN(t *testing.T) {
-	tests := []struct {
-		s    string
-		want []string // last four digits of each card found
-	}{
-		{"4242424242424242", []string{"4242"}},
-		{`{"card":"4242 4242 4242 4242"}`, []string{"4242"}},
-		{"card 5555-5555-5555-4444 and 378282246310005", []string{"4444", "0005"}},
-		{"amex 3782 822463 10005", []string{"0005"}},
-		{"discover 6011000990139424 end", []string{"9424"}},
-		{"id 12 4242 4242 4242 4242", []string{"4242"}},
-		{"tok_4242424242424242", []string{"4242"}},
-		{"4242424242424241", nil},                       // Luhn fails
-		{"1700000000123 1700000000123456", nil},         // timestamps: no card starts with 1
-		{"424242******4242", nil},                       // masked
-		{"pi_3N4242424242424242xyz", nil},               // inside an id
-		{"trace 4bf92f3577b34da6a3ce929d0e0e4736", nil}, // hex
-		{"42424242424242424242", nil},                   // 20 digits
-		{"4242 42 4242 4242 4242", nil},                 // a 2-digit group breaks the run
-		{"amount 4242, 4242 4242 4242 4242", []string{"4242"}},
-		{strings.Repeat("1 ", 100) + "4111111111111111", []string{"1111"}},
-	}
-	for _, tt := range tests {
-		var got []string
-		for at := 0; ; {
-			start, end, ok := nextPAN(tt.s, at)
-			if !ok {
-				break
-			}
-			pan := strings.NewReplacer(" ", "", "-", "").Replace(tt.s[start:end])
-			if !isPAN([]byte(pan)) || len(pan) < 13 || len(pan) > 19 {
-				t.Errorf("%q: reported %q which is no card", tt.s, tt.s[start:end])
-			}
-			got = append(got, last4(pan))
-			at = end
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("nextPAN over %q = %v, want %v", tt.s, got, tt.want)
-		}
-	}
-	if got := redact("card 4242 4242 4242 4242, key sk_test_51Habc", []string{"sk_test_51Habc"}); got != "card ••••4242, key sk_…" {
+	if got := redact("card 4242 4242 4242 4242, key sk_test_51Habc", []string{"sk_test_51Habc"}); got != "card ****4242, key sk_test_****" {
 		t.Errorf("redact = %q", got)
 	}
 }

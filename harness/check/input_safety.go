@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/paychaos/paychaos/harness/history"
 )
@@ -11,9 +10,10 @@ import (
 // inputSafety: malformed and malicious requests are refused cleanly.
 //
 // Rule: every Attack op gets an HTTP answer (a transport error means a
-// crash or hang) below 500, of the class its Expect names when it names
-// one ("4xx", "2xx", "404", joined by commas or "or"), and leaves its
-// target order's status as it was (Before == After); and every Health op
+// crash or hang) below 500, of a status its Expect allows (history.Expect:
+// classes such as 4xx or codes such as 404; any, when it names none), and
+// leaves its target order's status as it was (Before == After), which
+// every history.Effect requires; and every Health op
 // sent after the first attack, outside the fault window, answers with
 // outcome ok and a status below 400: the SUT is still standing.
 type inputSafety struct{}
@@ -41,8 +41,8 @@ func (c inputSafety) checkIndex(ix *index) Verdict {
 			f.violation(0, "attack op %d %s got no answer%s", op.ID, name, errSuffix(ix, op))
 		case op.HTTPStatus >= 500:
 			f.violation(0, "attack op %d %s got HTTP %d", op.ID, name, op.HTTPStatus)
-		case op.HTTPStatus != 0 && !expectAllows(op.Expect, op.HTTPStatus):
-			f.violation(0, "attack op %d %s got HTTP %d, expected %q", op.ID, name, op.HTTPStatus, op.Expect)
+		case op.HTTPStatus != 0 && !op.Expect.Allows(op.HTTPStatus):
+			f.violation(0, "attack op %d %s got HTTP %d, expected %q", op.ID, name, op.HTTPStatus, op.Expect.String())
 		default:
 			bad = false
 		}
@@ -84,31 +84,4 @@ func (c inputSafety) checkIndex(ix *index) Verdict {
 		pass += "; the SUT's health was not probed after the last attack"
 	}
 	return f.verdict(fmt.Sprintf("%s of input safety", plural(f.n, "violation")), pass)
-}
-
-// expectAllows reports whether HTTP status code is one Expect allows.
-// Expect is free text; its status words ("4xx", "404", "2xx"), separated
-// by commas, spaces or "or", constrain the status. With none, any status
-// below 500 is allowed.
-func expectAllows(expect string, code int) bool {
-	constrained := false
-	for w := range strings.FieldsFuncSeq(expect, func(r rune) bool { return r == ',' || r == ' ' || r == '/' || r == '|' }) {
-		if len(w) != 3 || w[0] < '1' || w[0] > '5' {
-			continue
-		}
-		if strings.EqualFold(w[1:], "xx") {
-			constrained = true
-			if code/100 == int(w[0]-'0') {
-				return true
-			}
-			continue
-		}
-		if n, err := strconv.Atoi(w); err == nil {
-			constrained = true
-			if n == code {
-				return true
-			}
-		}
-	}
-	return !constrained
 }

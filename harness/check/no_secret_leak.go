@@ -4,18 +4,21 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/paychaos/paychaos/internal/secret"
 )
 
 // noSecretLeak: nothing the SUT says or logs carries a secret or a full
 // card number.
 //
 // Rule: no op's Body or Error and no Input.Texts value contains any
-// non-empty Input.Secrets value, or a full card number: 13 to 19 digits,
-// alone or in groups of 3 to 6 joined by single spaces or dashes, not part
-// of a longer alphanumeric token, starting with a card network's first
-// digit (2-6) and passing the Luhn check. Masked numbers (424242******4242)
-// and ids that merely contain digits do not match. Messages name the op or
-// text and mask what leaked.
+// non-empty Input.Secrets value, or anything secret.Find finds: a full card
+// number (13 to 19 digits, alone or grouped, not part of a longer token,
+// a card network's first digit and a valid Luhn check digit) or a secret
+// or restricted key, webhook secret or control token by its prefix. Masked
+// numbers (424242******4242), publishable keys and ids that merely contain
+// digits do not match. Messages name the op or text and mask what leaked,
+// as the reports do.
 type noSecretLeak struct{}
 
 func (noSecretLeak) Name() string              { return "no-secret-leak" }
@@ -75,157 +78,18 @@ func (c noSecretLeak) checkInput(in *Input) Verdict {
 func leakIn(s string, secrets []string) string {
 	for i, sec := range secrets {
 		if strings.Contains(s, sec) {
-			return fmt.Sprintf("secret #%d (%s)", i+1, maskSecret(sec))
+			return fmt.Sprintf("secret #%d (%s)", i+1, secret.MaskKey(sec))
 		}
 	}
-	if start, end, ok := nextPAN(s, 0); ok {
-		return "a card number ending " + last4(s[start:end])
+	if m, ok := secret.Find(s, 0); ok {
+		if m.Kind == secret.Card {
+			return "a card number ending " + strings.TrimPrefix(m.Masked(s), "****")
+		}
+		return fmt.Sprintf("a %s (%s)", m.Kind, m.Masked(s))
 	}
 	return ""
 }
 
 // redact masks every secret and card number in s, for quoting s in a
 // verdict.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, maskSecret(sec))
-		}
-	}
-	var b strings.Builder
-	at := 0
-	for {
-		start, end, ok := nextPAN(s, at)
-		if !ok {
-			break
-		}
-		b.WriteString(s[at:start])
-		b.WriteString("••••")
-		b.WriteString(last4(s[start:end]))
-		at = end
-	}
-	if at == 0 {
-		return s
-	}
-	b.WriteString(s[at:])
-	return b.String()
-}
-
-// last4 is the last four digits of a card number as written.
-func last4(pan string) string {
-	var d [4]byte
-	n := 0
-	for i := len(pan) - 1; i >= 0 && n < 4; i-- {
-		if isDigit(pan[i]) {
-			n++
-			d[4-n] = pan[i]
-		}
-	}
-	return string(d[4-n:])
-}
-
-// maskSecret keeps a secret's first three characters (its kind, like
-// "sk_" or "whs") and drops the rest.
-func maskSecret(s string) string {
-	if len(s) < 8 {
-		return "…"
-	}
-	return s[:3] + "…"
-}
-
-func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
-func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
-
-// nextPAN finds the first card number in s at or after byte from and
-// returns its byte span (separators included). See noSecretLeak for what
-// counts. It allocates nothing: it runs over every body of a history.
-func nextPAN(s string, from int) (start, end int, ok bool) {
-	var (
-		digits [64]byte
-		gs     [16]struct{ start, end, d0, dn int } // groups: byte span, digit offset and count
-	)
-	for i := from; i < len(s); {
-		if !isDigit(s[i]) {
-			i++
-			continue
-		}
-		// A span: digit groups joined by single spaces or dashes.
-		ng, nd := 0, 0
-		j := i
-		for {
-			st, d0 := j, nd
-			for j < len(s) && isDigit(s[j]) {
-				if nd < len(digits) {
-					digits[nd] = s[j]
-				}
-				nd++
-				j++
-			}
-			gs[ng] = struct{ start, end, d0, dn int }{st, j, d0, nd - d0}
-			ng++
-			// A long list of numbers is cut into spans of len(gs) groups; the
-			// next span starts at the next group.
-			if ng < len(gs) && j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
-				j++
-				continue
-			}
-			break
-		}
-		// A group glued to letters is part of a token (hex, base62 ids).
-		first, last := 0, ng-1
-		if i > 0 && isLetter(s[i-1]) {
-			first++
-		}
-		if j < len(s) && isLetter(s[j]) {
-			last--
-		}
-		i = j
-		// Groups whose digits overflowed the buffer are longer than any card
-		// run they could belong to; stop before them.
-		for last >= first && gs[last].d0+gs[last].dn > len(digits) {
-			last--
-		}
-		for g := first; g <= last; g++ {
-			// The group alone, then runs of grouped digits starting at it.
-			if n := gs[g].dn; n >= 13 && n <= 19 && isPAN(digits[gs[g].d0:gs[g].d0+n]) {
-				return gs[g].start, gs[g].end, true
-			}
-			total := 0
-			for h := g; h <= last; h++ {
-				if n := gs[h].dn; n < 3 || n > 6 {
-					break
-				}
-				total += gs[h].dn
-				if total > 19 {
-					break
-				}
-				if h > g && total >= 13 && isPAN(digits[gs[g].d0:gs[g].d0+total]) {
-					return gs[g].start, gs[h].end, true
-				}
-			}
-		}
-	}
-	return 0, 0, false
-}
-
-// isPAN reports whether d (13-19 ASCII digits) looks like a card number: a
-// card network's first digit and a valid Luhn check digit.
-func isPAN(d []byte) bool {
-	if d[0] < '2' || d[0] > '6' {
-		return false
-	}
-	sum := 0
-	double := false
-	for k := len(d) - 1; k >= 0; k-- {
-		n := int(d[k] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return sum%10 == 0
-}
+func redact(s string, secrets []string) string { return secret.Mask(s, secrets...) }

@@ -21,6 +21,7 @@ import (
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/harness/traffic"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // The container suite shares one Runtime (one run id, images ensured
@@ -29,6 +30,10 @@ var (
 	shared   *Runtime
 	noDocker error
 )
+
+// shop launches the reference shop's image on rt with the named flaws,
+// the way paychaos run --mode containers does.
+func shop(rt *Runtime, flaws string) sut.Launcher { return refshop.Container(rt, ShopImage.Ref, flaws) }
 
 func TestMain(m *testing.M) {
 	ctx := context.Background()
@@ -199,7 +204,7 @@ func phase(res harness.Result, p history.Phase) harness.PhaseStats {
 // container; the safe shop's image holds every invariant, and its logs,
 // secrets masked, are there for the report.
 func TestOutageHolds(t *testing.T) {
-	env := newEnv(t, shared.Shop(""))
+	env := newEnv(t, shop(shared, ""))
 	res := run(t, env, quick("provider-outage", fault.ProviderDown))
 	holds(t, res)
 	if res.Mode != "containers" {
@@ -221,7 +226,7 @@ func TestOutageHolds(t *testing.T) {
 // The proof that checks bite in containers: SHOP_FLAWS reaches the
 // container, and the shop that marks errors paid fails no-false-paid.
 func TestOutageCatchesMarkPaidOnError(t *testing.T) {
-	env := newEnv(t, shared.Shop("mark-paid-on-error"))
+	env := newEnv(t, shop(shared, "mark-paid-on-error"))
 	fails(t, run(t, env, quick("provider-outage", fault.ProviderDown)), "no-false-paid")
 }
 
@@ -229,7 +234,7 @@ func TestOutageCatchesMarkPaidOnError(t *testing.T) {
 // filesystem (so the same database): the published port changes and the
 // driver follows it; every payment is recovered.
 func TestCrashHolds(t *testing.T) {
-	env := newEnv(t, shared.Shop(""))
+	env := newEnv(t, shop(shared, ""))
 	p := env.SUT().Process.(*sutContainer)
 	res := run(t, env, quick("sut-crash", fault.Crash))
 	holds(t, res)
@@ -263,10 +268,10 @@ func TestCrashHolds(t *testing.T) {
 func TestCrashAfterCharge(t *testing.T) {
 	f := fault.Together{fault.WebhookDrop, fault.CrashAfterCharge}
 	t.Run("safe shop holds", func(t *testing.T) {
-		holds(t, run(t, newEnv(t, shared.Shop("")), quick(f.Name(), f)))
+		holds(t, run(t, newEnv(t, shop(shared, "")), quick(f.Name(), f)))
 	})
 	t.Run("no-reconciler is caught", func(t *testing.T) {
-		fails(t, run(t, newEnv(t, shared.Shop("no-reconciler")), quick(f.Name(), f)), "eventual-resolution", "no-lost-money")
+		fails(t, run(t, newEnv(t, shop(shared, "no-reconciler")), quick(f.Name(), f)), "eventual-resolution", "no-lost-money")
 	})
 }
 
@@ -275,7 +280,7 @@ func TestCrashAfterCharge(t *testing.T) {
 // it reaches the provider no more, and once healed, under its alias
 // again, it pays again.
 func TestPartitionCutsOffTheProviderOnly(t *testing.T) {
-	env := newEnv(t, shared.Shop(""))
+	env := newEnv(t, shop(shared, ""))
 	ctx := t.Context()
 	inst := env.SUT()
 	d := inst.Driver.(*sut.HTTPDriver)
@@ -344,10 +349,10 @@ func TestPartitionCutsOffTheProviderOnly(t *testing.T) {
 // errors paid calls orders paid that the provider never saw.
 func TestPartition(t *testing.T) {
 	t.Run("safe shop holds", func(t *testing.T) {
-		holds(t, run(t, newEnv(t, shared.Shop("")), quick("sut-partition", fault.Partition)))
+		holds(t, run(t, newEnv(t, shop(shared, "")), quick("sut-partition", fault.Partition)))
 	})
 	t.Run("mark-paid-on-error is caught", func(t *testing.T) {
-		fails(t, run(t, newEnv(t, shared.Shop("mark-paid-on-error")), quick("sut-partition", fault.Partition)), "no-false-paid")
+		fails(t, run(t, newEnv(t, shop(shared, "mark-paid-on-error")), quick("sut-partition", fault.Partition)), "no-false-paid")
 	})
 }
 
@@ -387,7 +392,7 @@ func (heldCharge) Inject(ctx context.Context, t *fault.Targets) (fault.Injected,
 // timeout failed keeps the money of a failed order.
 func TestFreeze(t *testing.T) {
 	t.Run("safe shop holds", func(t *testing.T) {
-		res := run(t, newEnv(t, shared.Shop("")), quick("sut-freeze", fault.Freeze))
+		res := run(t, newEnv(t, shop(shared, "")), quick("sut-freeze", fault.Freeze))
 		holds(t, res)
 		if during := phase(res, history.During); during.P99 < time.Second {
 			t.Fatalf("checkouts during the freeze were not held up (p99 %v): was the SUT paused?", during.P99)
@@ -399,9 +404,9 @@ func TestFreeze(t *testing.T) {
 	s := quick(f.Name(), f)
 	s.Hold = 2500 * time.Millisecond
 	t.Run("safe shop holds after a charge", func(t *testing.T) {
-		holds(t, run(t, newEnv(t, shared.Shop("")), s))
+		holds(t, run(t, newEnv(t, shop(shared, "")), s))
 	})
 	t.Run("mark-failed-on-timeout is caught", func(t *testing.T) {
-		fails(t, run(t, newEnv(t, shared.Shop("mark-failed-on-timeout")), s), "no-lost-money", "refund-safety")
+		fails(t, run(t, newEnv(t, shop(shared, "mark-failed-on-timeout")), s), "no-lost-money", "refund-safety")
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/sut"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 // Everything a run starts carries its labels, and Close removes it all,
@@ -23,7 +24,7 @@ func TestCloseLeavesNothingBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rt.Close() })
-	env, err := harness.New(ctx, harness.WithStack(rt.Stack), harness.WithSUT(rt.Shop("")))
+	env, err := harness.New(ctx, harness.WithStack(rt.Stack), harness.WithSUT(shop(rt, "")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestSweepRemovesWhatADeadRunLeft(t *testing.T) {
 func TestMissingImageIsAClearErrorAndNothingStays(t *testing.T) {
 	requireDocker(t)
 	ctx := t.Context()
-	target := ShopTarget("")
+	target := refshop.ContainerTarget(ShopImage.Ref, "")
 	target.Name = "absent"
 	target.Container.Image = "paychaos-test/absent:" + NewRunID()
 	before, err := Leftovers(ctx, shared.RunID())
@@ -146,36 +147,33 @@ func TestMissingImageIsAClearErrorAndNothingStays(t *testing.T) {
 func TestBadSUTIsRefusedBeforeStarting(t *testing.T) {
 	requireDocker(t)
 	ctx := t.Context()
-	if _, err := harness.New(ctx, harness.WithStack(shared.Stack), harness.WithSUT(shared.Shop("no-such-flaw"))); err == nil || !strings.Contains(err.Error(), "no-such-flaw") {
+	if _, err := harness.New(ctx, harness.WithStack(shared.Stack), harness.WithSUT(shop(shared, "no-such-flaw"))); err == nil || !strings.Contains(err.Error(), "no-such-flaw") {
 		t.Fatalf("an unknown flaw: %v", err)
 	}
-	target := ShopTarget("")
+	target := refshop.ContainerTarget(ShopImage.Ref, "")
 	target.Container.Port = 0
 	if _, err := harness.New(ctx, harness.WithStack(shared.Stack), harness.WithSUT(shared.SUT(target, ""))); err == nil || !strings.Contains(err.Error(), "container.port") {
 		t.Fatalf("no port: %v", err)
 	}
 	// Without the runtime's stack, the launcher has no network to join.
-	if _, err := shared.Shop("").Launch(ctx, sut.Wiring{}); err == nil || !strings.Contains(err.Error(), "no stack is open") {
+	if _, err := shop(shared, "").Launch(ctx, sut.Wiring{}); err == nil || !strings.Contains(err.Error(), "no stack is open") {
 		t.Fatalf("a launch without a stack: %v", err)
 	}
 }
 
 func TestMaskSecret(t *testing.T) {
-	for in, want := range map[string]string{
-		"sk_test_paychaos_0123456789abcdef": "sk_test_paychaos_****cdef",
-		"whsec_abcdef123456":                "whsec_****3456",
-		"ctl_00112233445566778899":          "ctl_****8899",
-		"plainsecretvalue":                  "****alue",
-	} {
-		if got := maskSecret(in); got != want {
-			t.Errorf("maskSecret(%q) = %q, want %q", in, got, want)
-		}
-	}
 	b := newLogBook()
 	b.secret("sk_test_paychaos_0123456789abcdef")
+	b.secret("adm_0123456789")
 	b.secret("short") // too short to mask safely: ignored, not a panic
-	if got := b.mask("key=sk_test_paychaos_0123456789abcdef!"); got != "key=sk_test_paychaos_****cdef!" {
-		t.Fatalf("mask: %q", got)
+	for in, want := range map[string]string{
+		"key=sk_test_paychaos_0123456789abcdef!": "key=sk_test_****!",
+		"admin adm_0123456789 in":                "admin **** in",
+		"short stays, a card 4242424242424242":   "short stays, a card ****4242",
+	} {
+		if got := b.mask(in); got != want {
+			t.Errorf("mask(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -202,7 +200,7 @@ func TestStaleNeedsADeadProcessOnThisHost(t *testing.T) {
 // A resource squeeze: the SUT's CPU quota is cut and restored on the live
 // container, which keeps answering.
 func TestSqueezeLimitsTheSUTsCPU(t *testing.T) {
-	env := newEnv(t, shared.Shop(""))
+	env := newEnv(t, shop(shared, ""))
 	ctx := t.Context()
 	sq, ok := env.SUT().Process.(Squeezer)
 	if !ok {

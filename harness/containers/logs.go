@@ -10,6 +10,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	tc "github.com/testcontainers/testcontainers-go"
+
+	"github.com/paychaos/paychaos/internal/secret"
 )
 
 // maxLog bounds what is kept of one container's output: its tail.
@@ -92,24 +94,13 @@ func (b *logBook) text(ctx context.Context) string {
 	return sb.String()
 }
 
+// mask hides the secrets this environment handed out, and any other
+// secret.Find finds, in a container's output.
 func (b *logBook) mask(s string) string {
 	b.mu.Lock()
 	secrets := append([]string(nil), b.secrets...)
 	b.mu.Unlock()
-	for _, sec := range secrets {
-		s = strings.ReplaceAll(s, sec, maskSecret(sec))
-	}
-	return s
-}
-
-// maskSecret keeps a secret's prefix and last four characters:
-// sk_test_****cdef.
-func maskSecret(s string) string {
-	pre := ""
-	if i := strings.LastIndexByte(s, '_'); i >= 0 && i < len(s)-4 {
-		pre = s[:i+1]
-	}
-	return pre + "****" + s[len(s)-4:]
+	return secret.Mask(s, secrets...)
 }
 
 // read returns the tail of a container's output (stdout and stderr), or

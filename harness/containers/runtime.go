@@ -38,7 +38,7 @@ type Config struct {
 //
 //	rt, err := containers.New(ctx, containers.Config{})
 //	defer rt.Close()
-//	env, err := harness.New(ctx, harness.WithStack(rt.Stack), harness.WithSUT(rt.Shop("")))
+//	env, err := harness.New(ctx, harness.WithStack(rt.Stack), harness.WithSUT(rt.SUT(target, token)))
 //
 // One environment at a time: Stack fails while the previous stack is open.
 type Runtime struct {

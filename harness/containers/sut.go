@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -18,52 +17,13 @@ import (
 	tc "github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/paychaos/paychaos/examples/shop/checkout"
 	"github.com/paychaos/paychaos/harness/sut"
-	"github.com/paychaos/paychaos/harness/sut/refshop"
 )
-
-// ShopTarget is the reference shop as a container target: ShopImage on
-// port 8080, the reference customers, and the short timeouts the
-// scenarios use, with the named flaws (comma-separated, as SHOP_FLAWS)
-// switched on.
-func ShopTarget(flaws string) sut.Target {
-	var tokens []string
-	for _, c := range refshop.Customers {
-		tokens = append(tokens, c.Token+"="+c.ID)
-	}
-	t := sut.ShopTarget("http://"+SUTAlias+":8080", refshop.Customers)
-	t.Name = refshop.Launcher{Flaws: flaws}.Name()
-	timeout := 400 * time.Millisecond
-	t.Container = sut.ContainerSpec{
-		Image: ShopImage.Ref,
-		Port:  8080,
-		Env: map[string]string{
-			"SHOP_FLAWS":              flaws,
-			"SHOP_CUSTOMERS":          strings.Join(tokens, ","),
-			"SHOP_ADMIN_TOKEN":        refshop.AdminToken,
-			"SHOP_CLIENT_TIMEOUT":     timeout.String(),
-			"SHOP_RESPONSE_BUDGET":    (5 * timeout).String(),
-			"SHOP_RECONCILE_INTERVAL": "250ms",
-			"SHOP_LOG_LEVEL":          "info",
-		},
-	}
-	return t
-}
-
-// Shop launches the reference shop's image with the named flaws: the
-// containers twin of refshop.Process.
-func (r *Runtime) Shop(flaws string) sut.Launcher {
-	return sutLauncher{rt: r, target: ShopTarget(flaws), adminToken: refshop.AdminToken, flaws: &flaws}
-}
 
 type sutLauncher struct {
 	rt         *Runtime
 	target     sut.Target
 	adminToken string
-	// flaws is set for the reference shop, whose flaw names are checked
-	// before a container is started for nothing.
-	flaws *string
 }
 
 var _ sut.Launcher = sutLauncher{}
@@ -79,11 +39,6 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 	spec := t.Container
 	if err := spec.Validate(t); err != nil {
 		return nil, err
-	}
-	if l.flaws != nil {
-		if _, err := checkout.ParseFlaws(*l.flaws); err != nil {
-			return nil, err
-		}
 	}
 	s, err := l.rt.openStack()
 	if err != nil {

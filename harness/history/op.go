@@ -62,8 +62,9 @@ type Op struct {
 	Phase Phase  `json:"phase,omitempty"`
 	// Name names the attack or webhook variant for Attack and Webhook ops.
 	Name string `json:"name,omitempty"`
-	// Expect is the safe answer an attack must get (e.g. "4xx, no state change").
-	Expect string `json:"expect,omitempty"`
+	// Expect is the safe answer an attack must get (saved as its text,
+	// e.g. "4xx, no state change").
+	Expect Expect `json:"expect,omitzero"`
 	// Before and After are the target order's status around an attack.
 	Before Status `json:"before,omitempty"`
 	After  Status `json:"after,omitempty"`

@@ -14,11 +14,12 @@ import (
 	"github.com/paychaos/paychaos/fakeprovider"
 )
 
-// File names inside a saved run's directory.
+// File names inside a saved run's directory. OpsFile holds the header
+// (Meta) and then one op a line.
 const (
-	HistoryFile = "history.jsonl"
-	LedgerFile  = "ledger.json"
-	OrdersFile  = "orders.json"
+	OpsFile    = "history.jsonl"
+	LedgerFile = "ledger.json"
+	OrdersFile = "orders.json"
 )
 
 // Format is the header's format tag; Load refuses any other.
@@ -119,7 +120,7 @@ func Save(dir string, run Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save run: %w", err)
 	}
-	err := writeAtomic(dir, HistoryFile, func(w io.Writer) error {
+	err := writeAtomic(dir, OpsFile, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(header{Format: Format, Meta: run.Meta}); err != nil {
@@ -188,7 +189,7 @@ func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
 // silently misread one would be worse than none.
 func Load(dir string) (Run, error) {
 	var run Run
-	meta, ops, err := loadHistory(filepath.Join(dir, HistoryFile))
+	meta, ops, err := loadHistory(filepath.Join(dir, OpsFile))
 	if err != nil {
 		return Run{}, err
 	}

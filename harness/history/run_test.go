@@ -28,7 +28,7 @@ func sampleRun() Run {
 			{ID: 2, Client: 1, Kind: Pay, Order: "ord_2", Amount: 500, Currency: "eur",
 				Call: 3 * time.Second, Return: 3*time.Second + 5*time.Millisecond, Outcome: Unknown,
 				Status: StatusPending, HTTPStatus: 503, Code: "provider_unavailable", Error: "provider down\nretry later", Phase: During},
-			{ID: 3, Kind: Attack, Order: "ord_1", Name: "negative-amount", Expect: "4xx, no state change",
+			{ID: 3, Kind: Attack, Order: "ord_1", Name: "negative-amount", Expect: Expect{Status: []StatusClass{Class4xx}, Effect: NoChange},
 				Call: 6 * time.Second, Return: 6 * time.Second, Outcome: Fail, HTTPStatus: 400,
 				Before: StatusPaid, After: StatusPaid, Phase: After},
 		},
@@ -74,11 +74,11 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{HistoryFile, LedgerFile, OrdersFile}; !reflect.DeepEqual(names, want) {
+	if want := []string{OpsFile, LedgerFile, OrdersFile}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
 	// The history is one header line then one line per op.
-	b, err := os.ReadFile(filepath.Join(dir, HistoryFile))
+	b, err := os.ReadFile(filepath.Join(dir, OpsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,10 +148,10 @@ func TestLoadBadInput(t *testing.T) {
 		ledger  string
 		want    []string // substrings the error must contain
 	}{
-		{"empty history", "", "", "", []string{HistoryFile, "no header"}},
-		{"op before header", op1 + "\n", "", "", []string{HistoryFile, "line 1", "unknown field"}},
+		{"empty history", "", "", "", []string{OpsFile, "no header"}},
+		{"op before header", op1 + "\n", "", "", []string{OpsFile, "line 1", "unknown field"}},
 		{"wrong format", `{"format":"other/9","meta":{}}` + "\n", "", "", []string{"line 1", `format "other/9"`}},
-		{"bad json", hdr + "\n" + op1 + "\n{\"id\":2,\n", "", "", []string{HistoryFile, "line 3", "decode op"}},
+		{"bad json", hdr + "\n" + op1 + "\n{\"id\":2,\n", "", "", []string{OpsFile, "line 3", "decode op"}},
 		{"unknown field", hdr + "\n" + `{"id":1,"kind":"pay","call":1,"return":2,"outcom":"ok"}` + "\n", "", "", []string{"line 2", `unknown field "outcom"`}},
 		{"bad kind", hdr + "\n" + `{"id":1,"kind":"payy","call":1,"return":2,"outcome":"ok"}`, "", "", []string{"line 2", `kind "payy"`}},
 		{"missing outcome", hdr + "\n\n" + `{"id":7,"kind":"get","call":1,"return":2}`, "", "", []string{"line 3", "op 7", `outcome ""`}},
@@ -167,14 +167,14 @@ func TestLoadBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			write := func(name, s string) {
-				if s == "" && name != HistoryFile {
+				if s == "" && name != OpsFile {
 					return // leave the file out
 				}
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			write(HistoryFile, tt.history)
+			write(OpsFile, tt.history)
 			orders, ledger := tt.orders, tt.ledger
 			if orders == "" && ledger == "" {
 				orders, ledger = "[]", "{}"
@@ -199,7 +199,7 @@ func TestLoadBadInput(t *testing.T) {
 
 func TestLoadMissingDirectory(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope"))
-	if err == nil || !strings.Contains(err.Error(), HistoryFile) {
+	if err == nil || !strings.Contains(err.Error(), OpsFile) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -1,12 +1,9 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -16,13 +13,14 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
 	zlog "github.com/rs/zerolog/log"
+
+	"github.com/paychaos/paychaos/internal/jsonapi"
 )
 
 // Server is a Toxiproxy server, in process or remote, driven through its
 // HTTP API.
 type Server struct {
-	api    string // base URL of the API
-	client *http.Client
+	api jsonapi.Client
 	// host is where proxies listen by default.
 	host string
 	// advertise, when set, is the host others dial to reach a link (a
@@ -38,7 +36,7 @@ type Server struct {
 type Option func(*Server)
 
 // WithHTTPClient sets the client used for the Toxiproxy API.
-func WithHTTPClient(c *http.Client) Option { return func(s *Server) { s.client = c } }
+func WithHTTPClient(c *http.Client) Option { return func(s *Server) { s.api.HTTP = c } }
 
 // WithListenHost sets the host that proxies listen on and are dialled at
 // (default 127.0.0.1). A Toxiproxy server in a container listens on
@@ -92,7 +90,14 @@ func Remote(apiURL string, opts ...Option) (*Server, error) {
 }
 
 func newServer(api string, opts ...Option) *Server {
-	s := &Server{api: api, client: &http.Client{Timeout: 30 * time.Second}, host: "127.0.0.1", links: map[string]*Link{}}
+	s := &Server{
+		api: jsonapi.Client{
+			Base: api, HTTP: &http.Client{Timeout: 30 * time.Second},
+			Header: http.Header{"User-Agent": {"paychaos"}},
+			Err:    func(status int, msg string) error { return &APIError{Status: status, Message: msg} },
+		},
+		host: "127.0.0.1", links: map[string]*Link{},
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -100,7 +105,7 @@ func newServer(api string, opts ...Option) *Server {
 }
 
 // APIURL is the server's API base URL.
-func (s *Server) APIURL() string { return s.api }
+func (s *Server) APIURL() string { return s.api.Base }
 
 // Link creates a proxy named name that forwards connections made to it to
 // upstream (host:port). listen is where it listens, "" for a random port.
@@ -164,43 +169,5 @@ type APIError struct {
 func (e *APIError) Error() string { return fmt.Sprintf("toxiproxy: %d %s", e.Status, e.Message) }
 
 func (s *Server) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.api+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "paychaos")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(b, &e)
-		if e.Error == "" {
-			e.Error = strings.TrimSpace(string(b))
-		}
-		return &APIError{Status: resp.StatusCode, Message: e.Error}
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("decode %s %s: %w", method, path, err)
-		}
-	}
-	return nil
+	return s.api.Do(ctx, method, path, in, out)
 }

@@ -1,7 +1,12 @@
 // Package refshop launches the reference shop (examples/shop) as the
-// system under test: in process (Launcher), or as a real child process
-// that a scenario can kill, restart and freeze (Process, the default of
-// the scenario suite).
+// system under test: in process (Launcher), as a real child process that a
+// scenario can kill, restart and freeze (Process, the default of the
+// scenario suite), or as a container (Container).
+//
+// It is the one place that links the shop, beside the scenarios and the
+// CLI that register it: the harness reaches the shop through sut.Launcher
+// and sut.Target like any team's service, and links neither the shop nor
+// stripe-go nor SQLite.
 package refshop
 
 import (

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -57,29 +56,11 @@ func (p Process) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error
 	if err != nil {
 		return nil, fmt.Errorf("find this program to run the shop: %w", err)
 	}
-	timeout := p.ClientTimeout
-	if timeout == 0 {
-		timeout = 400 * time.Millisecond
-	}
-	var tokens []string
-	for _, c := range Customers {
-		tokens = append(tokens, c.Token+"="+c.ID)
-	}
 	t := sut.ShopTarget("", Customers)
 	t.Name = p.Name()
-	t.Process = sut.ProcessSpec{
-		Command: self,
-		Env: map[string]string{
-			childEnv:                  "1",
-			"SHOP_FLAWS":              p.Flaws,
-			"SHOP_DB":                 "shop.db",
-			"SHOP_CUSTOMERS":          strings.Join(tokens, ","),
-			"SHOP_ADMIN_TOKEN":        AdminToken,
-			"SHOP_CLIENT_TIMEOUT":     timeout.String(),
-			"SHOP_RESPONSE_BUDGET":    (5 * timeout).String(),
-			"SHOP_RECONCILE_INTERVAL": "250ms",
-			"SHOP_LOG_LEVEL":          "info",
-		},
-	}
+	env := shopEnv(p.Flaws, p.ClientTimeout)
+	env[childEnv] = "1"
+	env["SHOP_DB"] = "shop.db"
+	t.Process = sut.ProcessSpec{Command: self, Env: env}
 	return sut.Subprocess{Target: t, AdminToken: AdminToken, Output: p.Output}.Launch(ctx, w)
 }
