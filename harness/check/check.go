@@ -72,6 +72,16 @@ type Input struct {
 	// notice that the provider is out (a circuit breaker learning); checkouts
 	// sent before then are not judged.
 	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
+	// RecoveryBudget is how long after the fault heals the SUT may take to
+	// take payments again; DefaultRecoveryBudget when zero.
+	RecoveryBudget time.Duration `json:"recovery_budget,omitempty"`
+	// Reconciled are the orders still pending when the SUT's own
+	// mechanisms had had their share of the settle window, and resolved
+	// only once the harness asked the SUT to reconcile.
+	Reconciled []string `json:"reconciled,omitempty"`
+	// BackgroundReconciler says the SUT declares that it resolves pending
+	// payments by itself: then an order that needed asking is a finding.
+	BackgroundReconciler bool `json:"background_reconciler,omitempty"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

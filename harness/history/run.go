@@ -47,6 +47,14 @@ type Meta struct {
 	FailFastBudget time.Duration `json:"fail_fast_budget,omitempty"`
 	// FailFastGrace is how long the SUT may take to notice the outage.
 	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
+	// RecoveryBudget is how long after the fault the SUT may take to take
+	// payments again.
+	RecoveryBudget time.Duration `json:"recovery_budget,omitempty"`
+	// Reconciled are the orders that resolved only once the harness asked
+	// the SUT to reconcile, after its own mechanisms had had their time.
+	Reconciled []string `json:"reconciled,omitempty"`
+	// BackgroundReconciler says the SUT declares a background reconciler.
+	BackgroundReconciler bool `json:"background_reconciler,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.
