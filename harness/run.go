@@ -113,10 +113,11 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 
 	// Settle: the SUT resolves what is pending, by itself or when asked.
 	e.phase(s.Name, "settle")
-	orders, err := e.settle(ctx, rec, s.Settle)
+	orders, reconciled, err := e.settle(ctx, rec, s.Settle)
 	if err != nil {
 		return res, err
 	}
+	res.Reconciled = reconciled
 	res.Window.SettleEnd = rec.Now()
 
 	// Reconcile the two views: what the SUT says, what the provider did.
@@ -135,6 +136,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 			Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 			FaultStart: res.Window.FaultStart, FaultEnd: res.Window.FaultEnd, SettleEnd: res.Window.SettleEnd,
 			FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
+			Reconciled: reconciled, BackgroundReconciler: e.backgroundReconciler(),
 		},
 		Ops: ops, Orders: orders, Ledger: ledger,
 	}
@@ -152,7 +154,7 @@ func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	res.Phases = phaseStats(ops)
 	res.RecoveryTime = recoveryTime(ops, res.Window.FaultEnd)
 	res.Timeline = timeline(ops)
-	res.Inconclusive = inconclusive(s, ops, res.Faults, reqsAfter == reqsBefore)
+	res.Inconclusive = inconclusive(s, ops, orders, res.Faults, reqsAfter == reqsBefore)
 	res.Duration = time.Since(res.Started)
 
 	// Save, so the run can be re-checked offline.
@@ -195,17 +197,33 @@ func (e *Env) providerRequests(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// settle asks the SUT to reconcile and reads its orders until none is
-// pending, every pending order waits on the customer at the provider (3-D
-// Secure never completed: nothing will move it), or the deadline passes;
-// it returns the last orders read. A SUT whose reconcile call never
-// worked is a harness problem, not a finding.
-func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Duration) ([]history.Order, error) {
-	deadline := time.Now().Add(limit)
-	var reconcileErr error
-	reconciled := false
+// settle waits, within limit, for the SUT to resolve what the faults left
+// open: no order pending (but those waiting on the customer at the
+// provider: 3-D Secure never completed, nothing will move them) and no
+// money held at the provider for an order the SUT does not call paid. The
+// SUT's own mechanisms (a background reconciler, the provider's webhooks)
+// get the first selfHealShare of the budget alone; only then does the
+// harness call the SUT's reconcile, on every later read. It returns the
+// last orders read and the orders that were open when the asking began
+// and resolved after: those needed asking. A SUT whose reconcile call
+// never worked when it was needed is a harness problem, not a finding.
+func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Duration) ([]history.Order, []string, error) {
+	start := time.Now()
+	deadline, askFrom := start.Add(limit), start.Add(time.Duration(float64(limit)*selfHealShare))
+	r, canAsk := e.sut.Driver.(sut.Reconciler)
+	reader := &orderReader{e: e, rec: rec}
+	var (
+		reconcileErr error
+		reconciled   bool
+		askedFor     []string // open when the harness began to ask
+		open         []string
+	)
 	for {
-		if r, ok := e.sut.Driver.(sut.Reconciler); ok {
+		asking := canAsk && !time.Now().Before(askFrom)
+		if asking {
+			if askedFor == nil {
+				askedFor = append([]string{}, open...)
+			}
 			if err := r.Reconcile(ctx); err != nil {
 				reconcileErr = err
 				e.o.log.Warn("reconcile", "err", err)
@@ -213,30 +231,21 @@ func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Dura
 				reconciled = true
 			}
 		}
-		orders, err := e.orders(ctx, rec)
+		orders, err := reader.read(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read the SUT's orders: %w", err)
+			return nil, nil, fmt.Errorf("read the SUT's orders: %w", err)
 		}
-		var pending []string
-		for _, o := range orders {
-			if o.Status == history.StatusPending {
-				pending = append(pending, o.ID)
-			}
+		if open, err = e.unsettled(ctx, orders); err != nil {
+			return nil, nil, err
 		}
-		done := len(pending) == 0
-		if !done {
-			if done, err = e.waitingOnCustomers(ctx, pending); err != nil {
-				return nil, err
+		if len(open) == 0 || time.Now().After(deadline) {
+			if asking && !reconciled && reconcileErr != nil {
+				return nil, nil, fmt.Errorf("the SUT's reconcile call never worked: %w", reconcileErr)
 			}
-		}
-		if done || time.Now().After(deadline) {
-			if !reconciled && reconcileErr != nil {
-				return nil, fmt.Errorf("the SUT's reconcile call never worked: %w", reconcileErr)
-			}
-			return orders, nil
+			return orders, resolvedSince(askedFor, open), nil
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
@@ -305,12 +314,23 @@ func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Orde
 }
 
 // inconclusive says why a run proved nothing, or "" when it proved
-// something.
-func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerIdle bool) string {
-	checkouts := 0
+// something: a run in which no checkout completed, no order of the SUT
+// could be read or the provider heard nothing cannot show that the
+// service fails safely, only that it does nothing, and is never a pass.
+func inconclusive(s Scenario, ops []history.Op, orders []history.Order, faults []FaultReport, providerIdle bool) string {
+	checkouts, completed := 0, 0
 	for _, op := range ops {
 		if op.Kind == history.Pay {
 			checkouts++
+			if op.Outcome == history.OK {
+				completed++
+			}
+		}
+	}
+	paid := 0
+	for _, o := range orders {
+		if o.Status == history.StatusPaid || o.Status == history.StatusRefunded {
+			paid++
 		}
 	}
 	switch {
@@ -318,6 +338,10 @@ func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerId
 		return "no checkout ran"
 	case providerIdle:
 		return "the provider received no request: the SUT does not reach the provider paychaos gave it"
+	case len(orders) == 0:
+		return fmt.Sprintf("no order of the SUT could be read after %d checkouts", checkouts)
+	case completed == 0 && paid == 0:
+		return fmt.Sprintf("none of %d checkouts completed: the SUT never took a payment", checkouts)
 	}
 	if s.Fault.Kind() == "none" {
 		return ""

@@ -109,6 +109,11 @@ func (t Target) validate() error {
 			return bad("headers."+k, "%v", err)
 		}
 	}
+	for i, c := range t.Currencies {
+		if len(c) != 3 || strings.ToLower(c) != c || strings.Trim(c, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return bad(fmt.Sprintf("currencies[%d]", i), "want a lowercase three-letter ISO code, got %q", c)
+		}
+	}
 	if t.Fields.ID == "" {
 		return bad("fields.id", "required: where the order id is in an answer")
 	}
