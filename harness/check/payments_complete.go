@@ -1,7 +1,9 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paychaos/paychaos/harness/history"
@@ -12,11 +14,15 @@ import (
 // Input.RecoveryBudget is not set.
 const DefaultRecoveryBudget = 2 * time.Second
 
-// goodCards are the provider's test payment methods that succeed at once:
-// with a healthy provider, a checkout paid with one must end paid.
-var goodCards = map[string]bool{
-	"pm_card_visa": true, "pm_card_visa_debit": true, "pm_card_mastercard": true,
-	"pm_card_amex": true, "pm_card_bypassPending": true, "pm_card_refundFail": true,
+// goodCard reports whether pm is one of the provider's test payment
+// methods that succeed at once: with a healthy provider, a checkout paid
+// with one must end paid. (A switch: it runs once per checkout.)
+func goodCard(pm string) bool {
+	switch pm {
+	case "pm_card_visa", "pm_card_visa_debit", "pm_card_mastercard", "pm_card_amex", "pm_card_bypassPending", "pm_card_refundFail":
+		return true
+	}
+	return false
 }
 
 // paymentsComplete: the SUT takes payments when nothing is wrong. A
@@ -32,7 +38,12 @@ var goodCards = map[string]bool{
 // SUT reports paid, or refunded or canceled by its customer. So a service
 // that never takes payments, or whose circuit breaker never closes again
 // after an outage, fails; a scenario must keep its traffic going past the
-// recovery budget for the second to be judged. A checkout with no answer at all (a transport error) and no order is
+// recovery budget for the second to be judged. And, fault or not, a
+// checkout the SUT answered with no order state (a 5xx, a 429, no answer:
+// try again) that the customer sent again with the same key must not end
+// failed unless the provider saw a payment for its order: a SUT that
+// turns "never reached the provider" into a permanent failure of the key
+// loses the sale for good. A checkout with no answer at all (a transport error) and no order is
 // not judged: the harness cannot tell what the customer saw.
 type paymentsComplete struct{}
 
@@ -55,13 +66,13 @@ func (c paymentsComplete) checkIndex(ix *index) Verdict {
 	healed := w.FaultEnd + budget
 
 	// A checkout's customer may have sent it several times with one key:
-	// the key ended paid if any of its sends did.
+	// the key ended paid if any of its sends did. Most sends end paid
+	// themselves; only the keys of those that did not are looked up.
 	type key struct{ customer, key string }
-	paid := map[key]bool{}
 	followed := ix.followedUp()
-	completed := func(op *history.Op) bool {
-		o, ok := ix.byID[op.Order]
-		if op.Order == "" || !ok {
+	completed := func(i int32) bool {
+		o := ix.opOrder[i]
+		if o < 0 {
 			return false
 		}
 		switch ix.orders[o].status() {
@@ -72,29 +83,37 @@ func (c paymentsComplete) checkIndex(ix *index) Verdict {
 		}
 		return false
 	}
-	for _, i := range ix.payOps {
+	done := make([]bool, len(ix.payOps))
+	paid := map[key]bool{}
+	for k, i := range ix.payOps {
 		op := ix.op(i)
-		if completed(op) {
-			paid[key{op.Customer, op.Key}] = true
+		if done[k] = completed(i); !done[k] && op.Key != "" && goodCard(op.PaymentMethod) {
+			paid[key{op.Customer, op.Key}] = false
 		}
 	}
-	ended := func(op *history.Op) bool {
-		if op.Key == "" {
-			return completed(op)
+	if len(paid) > 0 {
+		for k, i := range ix.payOps {
+			op := ix.op(i)
+			if _, asked := paid[key{op.Customer, op.Key}]; asked && done[k] {
+				paid[key{op.Customer, op.Key}] = true
+			}
 		}
-		return paid[key{op.Customer, op.Key}]
+	}
+	ended := func(k int) bool {
+		op := ix.op(ix.payOps[k])
+		return done[k] || (op.Key != "" && paid[key{op.Customer, op.Key}])
 	}
 
 	f := finding{name: c.Name()}
 	judged, unanswered, afterFault, afterPaid := 0, 0, 0, 0
-	for _, i := range ix.payOps {
+	for k, i := range ix.payOps {
 		op := ix.op(i)
-		if !goodCards[op.PaymentMethod] {
+		if !goodCard(op.PaymentMethod) {
 			continue
 		}
 		if fault && op.Call >= healed {
 			afterFault++
-			if ended(op) {
+			if ended(k) {
 				afterPaid++
 			}
 		}
@@ -102,7 +121,7 @@ func (c paymentsComplete) checkIndex(ix *index) Verdict {
 		if !healthy {
 			continue
 		}
-		if ended(op) {
+		if ended(k) {
 			judged++
 			continue
 		}
@@ -123,6 +142,46 @@ func (c paymentsComplete) checkIndex(ix *index) Verdict {
 		f.op(op.ID)
 		f.order(op.Order)
 	}
+	// Keys the SUT failed by itself after inviting a retry, each key's
+	// sends in the order they were made.
+	groups := map[key][]int32{}
+	var keys []key
+	for _, i := range ix.payOps {
+		if op := ix.op(i); goodCard(op.PaymentMethod) && op.Key != "" && op.Outcome == history.Unknown && op.Status == history.StatusNone {
+			if k := (key{op.Customer, op.Key}); groups[k] == nil {
+				keys = append(keys, k)
+				groups[k] = []int32{}
+			}
+		}
+	}
+	for _, i := range ix.payOps {
+		op := ix.op(i)
+		if g, ok := groups[key{op.Customer, op.Key}]; ok && goodCard(op.PaymentMethod) {
+			groups[key{op.Customer, op.Key}] = append(g, i)
+		}
+	}
+	for _, k := range keys {
+		g := groups[k]
+		if len(g) < 2 {
+			continue
+		}
+		slices.SortFunc(g, func(a, b int32) int { return cmp.Or(cmp.Compare(ix.op(a).Call, ix.op(b).Call), cmp.Compare(a, b)) })
+		var first *history.Op
+		for _, i := range g {
+			op := ix.op(i)
+			if first != nil && op.Call >= first.Return && ix.failedAlone(op) {
+				f.violation(0, "op %d (%s, %d %s) retried key %q after op %d was answered %s, and the SUT failed it though the provider never saw a payment for it",
+					op.ID, op.Order, op.Amount, op.Currency, op.Key, first.ID, answer(first))
+				f.op(first.ID)
+				f.op(op.ID)
+				f.order(op.Order)
+				break
+			}
+			if first == nil && op.Outcome == history.Unknown && op.Status == history.StatusNone {
+				first = op
+			}
+		}
+	}
 	if judged == 0 && f.n == 0 {
 		return skip(c.Name(), "no checkout with a good card ran while the provider was healthy")
 	}
@@ -136,7 +195,7 @@ func (c paymentsComplete) checkIndex(ix *index) Verdict {
 	if unanswered > 0 {
 		pass += fmt.Sprintf("; %d got no answer and are not judged", unanswered)
 	}
-	return f.verdict(fmt.Sprintf("%s did not complete with a healthy provider", plural(f.n, "checkout")), pass)
+	return f.verdict(fmt.Sprintf("%s did not complete with a healthy provider or after a retry", plural(f.n, "checkout")), pass)
 }
 
 // endedAs is how a checkout that did not complete ended, for a message.
@@ -158,4 +217,11 @@ func answer(op *history.Op) string {
 		return "no answer: " + op.Error
 	}
 	return "no answer"
+}
+
+// failedAlone reports whether op names an order the SUT ends failed while
+// no payment at the provider names it: the SUT failed it by itself.
+func (ix *index) failedAlone(op *history.Op) bool {
+	o, ok := ix.byID[op.Order]
+	return op.Order != "" && ok && ix.orders[o].status() == history.StatusFailed && len(ix.paysOfOrder(o)) == 0
 }
