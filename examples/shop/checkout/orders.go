@@ -261,7 +261,11 @@ func (s *Shop) handleListOrders(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	orders, err := listOrders(r.Context(), s.st.db, `WHERE customer = ? ORDER BY created_at, id`, cus)
+	where, args := `WHERE customer = ? ORDER BY created_at, id`, []any{cus}
+	if s.flawed(FlawListAllOrders) {
+		where, args = `ORDER BY created_at, id`, nil
+	}
+	orders, err := listOrders(r.Context(), s.st.db, where, args...)
 	if err != nil {
 		s.log.Error("list orders", "err", err)
 		writeError(w, errInternal)
