@@ -339,9 +339,9 @@ func inconclusive(s Scenario, ops []history.Op, orders []history.Order, faults [
 	case providerIdle:
 		return "the provider received no request: the SUT does not reach the provider paychaos gave it"
 	case len(orders) == 0:
-		return fmt.Sprintf("no order of the SUT could be read after %d checkouts", checkouts)
+		return fmt.Sprintf("no order of the SUT could be read after %d checkout(s)", checkouts)
 	case completed == 0 && paid == 0:
-		return fmt.Sprintf("none of %d checkouts completed: the SUT never took a payment", checkouts)
+		return fmt.Sprintf("none of %d checkout(s) completed: the SUT never took a payment", checkouts)
 	}
 	if s.Fault.Kind() == "none" {
 		return ""

@@ -55,5 +55,5 @@ func (c ownership) checkIndex(ix *index) Verdict {
 		return skip(c.Name(), "no order was read, refunded or cancelled")
 	}
 	return f.verdict(fmt.Sprintf("%s answered with another customer's order", plural(f.n, "request")),
-		fmt.Sprintf("%s each answered with the customer's own order", plural(reads, "read, refund or cancel")))
+		fmt.Sprintf("%d reads, refunds and cancels each answered with the customer's own order", reads))
 }
