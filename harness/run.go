@@ -277,42 +277,6 @@ func (e *Env) waitingOnCustomers(ctx context.Context, orders []string) (bool, er
 	return true, nil
 }
 
-// orders reads every order the SUT holds for the run's customers, or, for
-// a SUT that cannot list, every order the history names.
-func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Order, error) {
-	if l, ok := e.sut.Driver.(sut.Lister); ok {
-		var all []history.Order
-		for _, c := range e.sut.Customers {
-			os, err := l.Orders(ctx, c)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, os...)
-		}
-		return all, nil
-	}
-	seen := map[string]bool{}
-	var all []history.Order
-	for _, op := range rec.Ops() {
-		if op.Order == "" || seen[op.Order] {
-			continue
-		}
-		seen[op.Order] = true
-		c := sut.Customer{ID: op.Customer}
-		for _, cc := range e.sut.Customers {
-			if cc.ID == op.Customer {
-				c = cc
-			}
-		}
-		r, err := e.sut.Driver.Get(ctx, c, op.Order)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, r.Order)
-	}
-	return all, nil
-}
-
 // inconclusive says why a run proved nothing, or "" when it proved
 // something: a run in which no checkout completed, no order of the SUT
 // could be read or the provider heard nothing cannot show that the

@@ -9,6 +9,8 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/sut"
+	"github.com/paychaos/paychaos/harness/sut/refshop"
 )
 
 // An order list that leaks other customers' orders shows every order
@@ -71,5 +73,43 @@ func TestSettleSaysWhichOrdersNeededAsking(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// getOnly is a SUT that can pay and read one order, nothing more: no
+// list, no reconcile.
+type getOnly struct{ sut.Driver }
+
+type getOnlyLauncher struct{ refshop.Launcher }
+
+func (l getOnlyLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error) {
+	in, err := l.Launcher.Launch(ctx, w)
+	if in != nil {
+		in.Driver = getOnly{in.Driver}
+	}
+	return in, err
+}
+
+// Without a list, settle reads back every order the history names, by its
+// owner; the checks still judge them.
+func TestSettleWithoutAList(t *testing.T) {
+	env, err := harness.New(context.Background(), harness.WithSeed(7), harness.WithSUT(getOnlyLauncher{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Errorf("close env: %v", err)
+		}
+	})
+	res, err := env.Run(context.Background(), scenario("baseline", fault.None))
+	if err != nil || res.Inconclusive != "" {
+		t.Fatalf("%v, inconclusive %q", err, res.Inconclusive)
+	}
+	if bad := res.Failed(); len(bad) > 0 {
+		t.Fatalf("violated: %+v", bad)
+	}
+	if v := verdict(t, res, "eventual-resolution"); v.Result != check.Pass || strings.HasPrefix(v.Message, "0 orders") {
+		t.Fatalf("eventual-resolution: %s (%s)", v.Result, v.Message)
 	}
 }
