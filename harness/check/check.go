@@ -14,7 +14,11 @@
 //     the SUT does not know. Empty Orders means the SUT was not read, and
 //     the checks that need it skip rather than accuse.
 //   - Ledger: the provider's snapshot, taken after Orders were read;
-//     payments name their order in metadata[order_id]; ids are unique.
+//     payments name their order in metadata[order_id]; ids are unique;
+//     Deliveries list every webhook attempt with the faults that acted on
+//     it, so that a forged or stale one is told from a genuine one.
+//   - Reads: a get op with Name "list" records an order seen in another
+//     customer's list (the ownership check).
 //
 // An unknown outcome excuses nothing and accuses no one: the ledger says
 // whether the money moved, and the SUT must end consistent with it.

@@ -43,8 +43,9 @@ func goodCard(pm string) bool {
 // try again) that the customer sent again with the same key must not end
 // failed unless the provider saw a payment for its order: a SUT that
 // turns "never reached the provider" into a permanent failure of the key
-// loses the sale for good. A checkout with no answer at all (a transport error) and no order is
-// not judged: the harness cannot tell what the customer saw.
+// loses the sale for good. A checkout with no answer at all (a transport
+// error) and no order is not judged: the harness cannot tell what the
+// customer saw.
 type paymentsComplete struct{}
 
 func (paymentsComplete) Name() string              { return "payments-complete" }
