@@ -14,7 +14,8 @@ var currencies = func() map[string]int64 {
 		bwp byn bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd
 		hkd hnl htg huf idr ils inr isk jmd jpy kes kgs khr kmf krw kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt
 		mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr
-		sek sgd shp sle sos srd std szl thb tjs top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar zmw`) {
+		sek sgd shp sle sos srd std szl thb tjs top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar zmw
+		bhd jod kwd omr tnd`) {
 		m[c] = 50
 	}
 	for c, v := range map[string]int64{"gbp": 30, "hkd": 400, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300, "sek": 300,
@@ -27,6 +28,10 @@ var currencies = func() map[string]int64 {
 // zeroDecimal currencies have no minor unit.
 var zeroDecimal = map[string]bool{"bif": true, "clp": true, "djf": true, "gnf": true, "jpy": true, "kmf": true, "krw": true,
 	"mga": true, "pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true}
+
+// threeDecimal currencies have three decimals; Stripe takes their amounts
+// only in multiples of ten minor units (the last digit zero).
+var threeDecimal = map[string]bool{"bhd": true, "jod": true, "kwd": true, "omr": true, "tnd": true}
 
 // maxAmount is Stripe's upper bound for an amount (eight digits).
 const maxAmount = 99999999
@@ -53,6 +58,10 @@ func checkAmount(param string, amount int64, currency string) *apiError {
 	if min := currencies[currency]; amount < min {
 		return &apiError{status: 400, typ: errInvalidRequest, code: "amount_too_small", param: param,
 			message: fmt.Sprintf("Amount must be at least %s", formatAmount(min, currency))}
+	}
+	if threeDecimal[currency] && amount%10 != 0 {
+		return &apiError{status: 400, typ: errInvalidRequest, code: "parameter_invalid_integer", param: param,
+			message: fmt.Sprintf("Amounts in %s must be a multiple of 10: the last of its three decimals must be 0.", currency)}
 	}
 	if amount > maxAmount {
 		return &apiError{status: 400, typ: errInvalidRequest, code: "amount_too_large", param: param,

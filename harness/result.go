@@ -44,6 +44,10 @@ type Result struct {
 	// Inconclusive is set when the run proved nothing, e.g. because the
 	// fault never acted. An inconclusive scenario is a failure.
 	Inconclusive string `json:"inconclusive,omitempty"`
+	// Reconciled are the orders the SUT resolved only once the harness
+	// called its reconcile, after its own mechanisms had had their share
+	// of the settle window.
+	Reconciled []string `json:"reconciled,omitempty"`
 	// Timeline is every customer-facing operation, for charts.
 	Timeline []Point `json:"timeline"`
 	// Dir is where the run's history and ledger were saved, if anywhere.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -79,6 +78,7 @@ func (e *Env) meta(s Scenario, started time.Time) history.Meta {
 		Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 		FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
 		MetadataKey: e.sut.MetadataKey, OrdersListed: sut.Lists(e.sut.Driver),
+		BackgroundReconciler: e.backgroundReconciler(),
 	}
 }
 
@@ -150,11 +150,11 @@ func (e *Env) coolDown(ctx context.Context, s Scenario, stop func() error) (int6
 // (orders) and what the provider did (ledger), over the history.
 func (e *Env) settleAndReconcile(ctx context.Context, s Scenario, rec *history.Recorder, run *history.Run) error {
 	e.phase(s.Name, "settle")
-	orders, err := e.settle(ctx, rec, s.Settle)
+	orders, reconciled, err := e.settle(ctx, rec, s.Settle)
 	if err != nil {
 		return err
 	}
-	run.Meta.SettleEnd = rec.Now()
+	run.Meta.SettleEnd, run.Meta.Reconciled = rec.Now(), reconciled
 	if run.Ledger, err = e.stack.Provider().Ledger(ctx); err != nil {
 		return fmt.Errorf("read the provider's ledger: %w", err)
 	}
@@ -176,10 +176,11 @@ func (e *Env) check(s Scenario, run history.Run, faults []FaultReport, providerI
 	for _, v := range res.Verdicts {
 		res.MoneyAtRisk += v.MoneyAtRisk
 	}
+	res.Reconciled = run.Meta.Reconciled
 	res.Phases = phaseStats(run.Ops)
 	res.RecoveryTime = recoveryTime(run.Ops, run.Meta.FaultEnd)
 	res.Timeline = timeline(run.Ops)
-	res.Inconclusive = inconclusive(s, run.Ops, faults, providerIdle)
+	res.Inconclusive = inconclusive(s, run.Ops, run.Orders, faults, providerIdle)
 	res.allowForLag(run.Meta.Lag)
 	res.Duration = time.Since(res.Started)
 	return res
@@ -228,17 +229,33 @@ func (e *Env) providerRequests(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// settle asks the SUT to reconcile and reads its orders until none is
-// pending, every pending order waits on the customer at the provider (3-D
-// Secure never completed: nothing will move it), or the deadline passes;
-// it returns the last orders read. A SUT whose reconcile call never
-// worked is a harness problem, not a finding.
-func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Duration) ([]history.Order, error) {
-	deadline := time.Now().Add(limit)
-	var reconcileErr error
-	reconciled := false
+// settle waits, within limit, for the SUT to resolve what the faults left
+// open: no order pending (but those waiting on the customer at the
+// provider: 3-D Secure never completed, nothing will move them) and no
+// money held at the provider for an order the SUT does not call paid. The
+// SUT's own mechanisms (a background reconciler, the provider's webhooks)
+// get the first selfHealShare of the budget alone; only then does the
+// harness call the SUT's reconcile, on every later read. It returns the
+// last orders read and the orders that were open when the asking began
+// and resolved after: those needed asking. A SUT whose reconcile call
+// never worked when it was needed is a harness problem, not a finding.
+func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Duration) ([]history.Order, []string, error) {
+	start := time.Now()
+	deadline, askFrom := start.Add(limit), start.Add(time.Duration(float64(limit)*selfHealShare))
+	r, canAsk := e.sut.Driver.(sut.Reconciler)
+	reader := &orderReader{e: e, rec: rec}
+	var (
+		reconcileErr error
+		reconciled   bool
+		askedFor     []string // open when the harness began to ask
+		open         []string
+	)
 	for {
-		if r, ok := e.sut.Driver.(sut.Reconciler); ok {
+		asking := canAsk && !time.Now().Before(askFrom)
+		if asking {
+			if askedFor == nil {
+				askedFor = append([]string{}, open...)
+			}
 			if err := r.Reconcile(ctx); err != nil {
 				reconcileErr = err
 				e.o.log.Warn("reconcile", "err", err)
@@ -246,30 +263,21 @@ func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Dura
 				reconciled = true
 			}
 		}
-		orders, err := e.orders(ctx, rec)
+		orders, err := reader.read(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read the SUT's orders: %w", err)
+			return nil, nil, fmt.Errorf("read the SUT's orders: %w", err)
 		}
-		var pending []history.Order
-		for _, o := range orders {
-			if o.Status == history.StatusPending {
-				pending = append(pending, o)
-			}
+		if open, err = e.unsettled(ctx, orders); err != nil {
+			return nil, nil, err
 		}
-		done := len(pending) == 0
-		if !done {
-			if done, err = e.waitingOnCustomers(ctx, pending); err != nil {
-				return nil, err
+		if len(open) == 0 || time.Now().After(deadline) {
+			if asking && !reconciled && reconcileErr != nil {
+				return nil, nil, fmt.Errorf("the SUT's reconcile call never worked: %w", reconcileErr)
 			}
-		}
-		if done || time.Now().After(deadline) {
-			if !reconciled && reconcileErr != nil {
-				return nil, fmt.Errorf("the SUT's reconcile call never worked: %w", reconcileErr)
-			}
-			return orders, nil
+			return orders, resolvedSince(askedFor, open), nil
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
@@ -302,70 +310,24 @@ func (e *Env) waitingOnCustomers(ctx context.Context, orders []history.Order) (b
 	return true, nil
 }
 
-// orders reads every order the SUT holds for the run's customers, or, for
-// a SUT that cannot list (sut.Lists is false: no Lister, or a target with
-// no list call), every order the SUT named in an answer, one by one.
-func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Order, error) {
-	if l, ok := e.sut.Driver.(sut.Lister); ok && sut.Lists(e.sut.Driver) {
-		var all []history.Order
-		for _, c := range e.sut.Customers {
-			os, err := l.Orders(ctx, c)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, os...)
-		}
-		return all, nil
-	}
-	customers := map[string]sut.Customer{}
-	for _, c := range e.sut.Customers {
-		customers[c.ID] = c
-	}
-	seen := map[string]bool{}
-	var all []history.Order
-	for _, op := range rec.Ops() {
-		switch op.Kind {
-		case history.Pay, history.Get, history.Refund, history.Cancel: // ids the SUT gave, not an attacker's
-		default:
-			continue
-		}
-		if op.Order == "" || seen[op.Order] {
-			continue
-		}
-		seen[op.Order] = true
-		c, ok := customers[op.Customer]
-		if !ok {
-			c = sut.Customer{ID: op.Customer}
-		}
-		r, err := e.sut.Driver.Get(ctx, c, op.Order)
-		if err != nil {
-			return nil, fmt.Errorf("read order %s: %w", op.Order, err)
-		}
-		o := r.Order
-		switch {
-		case r.HTTPStatus == http.StatusNotFound:
-			o = history.Order{ID: op.Order, Customer: op.Customer} // the SUT does not know it
-		case r.HTTPStatus < 200 || r.HTTPStatus > 299:
-			return nil, fmt.Errorf("read order %s: HTTP %d: %s (the get call must answer 2xx with the order, or 404 for an order the service does not know; check its path, headers and the customers' tokens)", op.Order, r.HTTPStatus, strings.TrimSpace(r.Body))
-		}
-		if o.ID == "" {
-			o.ID = op.Order // an answer that carries no id is about the order asked for
-		}
-		if o.Customer == "" {
-			o.Customer = op.Customer
-		}
-		all = append(all, o)
-	}
-	return all, nil
-}
-
 // inconclusive says why a run proved nothing, or "" when it proved
-// something.
-func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerIdle bool) string {
-	checkouts := 0
+// something: a run in which no checkout completed, no order of the SUT
+// could be read or the provider heard nothing cannot show that the
+// service fails safely, only that it does nothing, and is never a pass.
+func inconclusive(s Scenario, ops []history.Op, orders []history.Order, faults []FaultReport, providerIdle bool) string {
+	checkouts, completed := 0, 0
 	for _, op := range ops {
 		if op.Kind == history.Pay {
 			checkouts++
+			if op.Outcome == history.OK {
+				completed++
+			}
+		}
+	}
+	paid := 0
+	for _, o := range orders {
+		if o.Status == history.StatusPaid || o.Status == history.StatusRefunded {
+			paid++
 		}
 	}
 	switch {
@@ -373,6 +335,10 @@ func inconclusive(s Scenario, ops []history.Op, faults []FaultReport, providerId
 		return "no checkout ran"
 	case providerIdle:
 		return "the provider received no request: the SUT does not reach the provider paychaos gave it"
+	case len(orders) == 0:
+		return fmt.Sprintf("no order of the SUT could be read after %d checkout(s)", checkouts)
+	case completed == 0 && paid == 0:
+		return fmt.Sprintf("none of %d checkout(s) completed: the SUT never took a payment", checkouts)
 	}
 	if s.Fault.Kind() == "none" {
 		return ""

@@ -19,7 +19,7 @@ func crash(cfg Config) {
 	Describe("SUT crash", Label(Crash), func() {
 		DescribeTable("recovers every payment",
 			func(ctx SpecContext, f fault.Fault) {
-				run(ctx, cfg, quick(f.Name(), f, traffic.Steady))
+				run(ctx, cfg, healed(quick(f.Name(), f, traffic.Steady)))
 			},
 			Entry("when killed with checkouts recorded but not yet at the provider",
 				fault.Then{First: fault.ProviderBlackhole, After: 300 * time.Millisecond, Second: fault.Crash}, SpecTimeout(time.Minute)),

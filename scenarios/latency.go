@@ -18,7 +18,7 @@ func latency(cfg Config) {
 	Describe("provider latency", Label(Latency), func() {
 		DescribeTable("stays safe",
 			func(ctx SpecContext, f fault.Fault) {
-				run(ctx, cfg, slowProvider(f.Name(), f, traffic.Steady))
+				run(ctx, cfg, healed(slowProvider(f.Name(), f, traffic.Steady)))
 			},
 			Entry("with answers just under the SUT's timeout",
 				fault.ProviderLatency("latency-under-timeout", clientTimeout/2, 50*time.Millisecond), SpecTimeout(time.Minute)),

@@ -17,7 +17,7 @@ func load(cfg Config) {
 			s := providerOut("flapping-provider", fault.Schedule{Fault: fault.ProviderDown, On: 300 * time.Millisecond, Off: 300 * time.Millisecond, Seed: uint64(GinkgoRandomSeed())}, traffic.Burst)
 			s.Hold = 2 * time.Second
 			s.Traffic.Rate = 60
-			run(ctx, cfg, s)
+			run(ctx, cfg, healed(s))
 		}, SpecTimeout(time.Minute))
 	})
 }

@@ -115,6 +115,17 @@ func genInput(r *rand.Rand, n int) *Input {
 			rec.Status = "canceled" // the shop cancelled the intent when it resolved the order
 		}
 		led.PaymentIntents = append(led.PaymentIntents, rec)
+		if captured {
+			// Its event, accepted; now and then only on a second attempt.
+			ev := "evt_" + strconv.Itoa(k)
+			if k%50 == 0 {
+				led.Deliveries = append(led.Deliveries, fakeprovider.Delivery{EventID: ev, Endpoint: "http://shop/webhooks/stripe", Attempt: 1, Status: 503})
+			}
+			if k%70 == 0 {
+				led.Deliveries = append(led.Deliveries, fakeprovider.Delivery{EventID: ev, Endpoint: "http://shop/webhooks/stripe", Attempt: 1, Status: 400, Fault: "webhook_bad_signature"})
+			}
+			led.Deliveries = append(led.Deliveries, fakeprovider.Delivery{EventID: ev, Endpoint: "http://shop/webhooks/stripe", Attempt: 2, Status: 200})
+		}
 
 		// Reads: pending until resolved, the final status after.
 		tt := pay.Return

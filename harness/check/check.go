@@ -20,6 +20,11 @@
 //     no order, named in no-lost-money's verdict, and a violation of it
 //     when the SUT listed every order (OrdersListed) and the payment still
 //     holds money (see Join).
+//   - Deliveries (in the Ledger) list every webhook attempt with the
+//     faults that acted on it, so that a forged or stale one is told from
+//     a genuine one.
+//   - Reads: a get op with Name "list" records an order seen in another
+//     customer's list (the ownership check).
 //
 // An unknown outcome excuses nothing and accuses no one: the ledger says
 // whether the money moved, and the SUT must end consistent with it.
@@ -97,6 +102,16 @@ type Input struct {
 	// Lag is the harness's own scheduling delay during the run: timing
 	// checks never blame the SUT for time the harness lost itself.
 	Lag history.Lag `json:"lag,omitzero"`
+	// RecoveryBudget is how long after the fault heals the SUT may take to
+	// take payments again; DefaultRecoveryBudget when zero.
+	RecoveryBudget time.Duration `json:"recovery_budget,omitempty"`
+	// Reconciled are the orders still pending when the SUT's own
+	// mechanisms had had their share of the settle window, and resolved
+	// only once the harness asked the SUT to reconcile.
+	Reconciled []string `json:"reconciled,omitempty"`
+	// BackgroundReconciler says the SUT declares that it resolves pending
+	// payments by itself: then an order that needed asking is a finding.
+	BackgroundReconciler bool `json:"background_reconciler,omitempty"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

@@ -128,6 +128,24 @@ var violations = []violation{
 	{file: "no-secret-leak.json", inv: NoSecretLeak,
 		orders: []string{"ord_1", "ord_2"}, ops: []int{1, 2}, ledger: []string{}, money: 0,
 		says: []string{"op 1 body carries a card number ending 4242", "op 2 error carries secret #1 (sk_test_****)", `text "shop.log" carries secret #2 (whsec_****)`}},
+	{file: "payments-complete-never-recovers.json", inv: PaymentsComplete,
+		orders: []string{"ord_1", "ord_6"}, ops: []int{1, 5, 6, 7, 8}, ledger: []string{}, money: 0,
+		says: []string{"4 checkouts did not complete with a healthy provider or after a retry",
+			`op 8 (ord_6, 2000 kwd) retried key "k6" after op 7 was answered HTTP 503 provider_unavailable, and the SUT failed it though the provider never saw a payment for it`,
+			"op 1 (ord_1, 1000 usd, pm_card_visa, before the fault) ended failed: HTTP 502 provider_error",
+			"op 5 ((no order id), 600 jpy, pm_card_visa, 3s after the fault healed) ended with no order: HTTP 503 circuit_open"}},
+	{file: "webhooks-accepted-rejected.json", inv: WebhooksAccepted,
+		orders: []string{}, ops: []int{}, ledger: []string{"evt_1", "evt_5"}, money: 0,
+		says: []string{"2 events of 3 validly signed never accepted", "evt_1 to http://127.0.0.1:9000/webhooks/stripe answered 400, 400", "evt_5 to http://127.0.0.1:9000/webhooks/stripe answered 401"}},
+	{file: "ownership-list-leak.json", inv: Ownership,
+		orders: []string{"ord_1"}, ops: []int{3, 4}, ledger: []string{}, money: 1000,
+		says: []string{"op 3: list of ord_1, an order of cus_1, answered 200 to cus_2", "op 4: refund of ord_1"}},
+	{file: "refund-safety-refund-all.json", inv: RefundSafety,
+		orders: []string{"ord_1"}, ops: []int{1}, ledger: []string{"pi_1", "ch_1", "re_1"}, money: 700,
+		says: []string{"ord_1: the customer asked for 300 back, the provider refunded 1000 of the 1000 captured"}},
+	{file: "eventual-resolution-asked.json", inv: EventualResolution,
+		orders: []string{"ord_1"}, ops: []int{}, ledger: []string{}, money: 1500,
+		says: []string{"ord_1 resolved only when the harness called reconcile, although the SUT declares a background reconciler"}},
 }
 
 func TestKnownBadHistoriesFail(t *testing.T) {
@@ -170,8 +188,8 @@ func TestEveryInvariantCanFail(t *testing.T) {
 			t.Errorf("%s has no known-bad history", inv.Name())
 		}
 	}
-	if len(All()) != 10 {
-		t.Errorf("the catalogue has %d invariants, DESIGN.md has 10", len(All()))
+	if len(All()) != 13 {
+		t.Errorf("the catalogue has %d invariants, DESIGN.md has 13", len(All()))
 	}
 }
 

@@ -19,6 +19,11 @@ import (
 // 3DS step) and that captured nothing is excused: pending is the truth.
 // An order whose creation had an unknown outcome, that the SUT does not
 // know and that moved no money never came to be, and is not unresolved.
+// An order that resolved only because the harness asked the SUT to
+// reconcile (Input.Reconciled) is unresolved too when the SUT declares a
+// background reconciler (Input.BackgroundReconciler): its own mechanisms
+// had their share of the window and did nothing; otherwise the pass says
+// how many needed asking.
 type eventualResolution struct{}
 
 func (eventualResolution) Name() string              { return "eventual-resolution" }
@@ -92,7 +97,25 @@ func (c eventualResolution) checkIndex(ix *index) Verdict {
 		f.order(v.id)
 		f.op(op.ID)
 	}
+	asked := 0
+	for _, id := range ix.in.Reconciled {
+		o, ok := ix.byID[id]
+		if !ok || id == "" {
+			continue
+		}
+		asked++
+		if !ix.in.BackgroundReconciler || flagged[o] {
+			continue
+		}
+		flagged[o] = true
+		v := &ix.orders[o]
+		f.violation(v.amount, "%s resolved only when the harness called reconcile, although the SUT declares a background reconciler", v.id)
+		f.order(v.id)
+	}
 	pass := fmt.Sprintf("%s resolved by %v", plural(checked-excused, "order"), settle)
+	if asked > 0 {
+		pass += fmt.Sprintf("; %s only once the harness asked the SUT to reconcile (it declares no background reconciler)", plural(asked, "order"))
+	}
 	if excused > 0 {
 		pass += fmt.Sprintf("; %d pending while the provider has not decided their payment", excused)
 	}

@@ -649,3 +649,34 @@ func (ix *index) payLedgerIDs(p int32) []string {
 func sameCurrency(a, b string) bool {
 	return a == b || a == "" || b == "" || strings.EqualFold(a, b)
 }
+
+// followedUp marks the orders a customer asked to cancel or refund (a
+// refund or cancel op naming them): such an order may rightly end
+// canceled or refunded.
+func (ix *index) followedUp() []bool {
+	out := make([]bool, len(ix.orders))
+	if ix.refundOps == 0 {
+		return out
+	}
+	for _, i := range ix.readOps {
+		if k := ix.op(i).Kind; (k == history.Refund || k == history.Cancel) && ix.opOrder[i] >= 0 {
+			out[ix.opOrder[i]] = true
+		}
+	}
+	return out
+}
+
+// owner is the customer an order belongs to: the one whose checkout
+// created it, else the one the SUT's record names; "" when neither is
+// known.
+func (ix *index) owner(o int32) string {
+	for _, i := range ix.opsOfOrder(o) {
+		if op := ix.op(i); op.Kind == history.Pay && op.Customer != "" {
+			return op.Customer
+		}
+	}
+	if v := &ix.orders[o]; v.order != nil {
+		return v.order.Customer
+	}
+	return ""
+}

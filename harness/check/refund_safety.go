@@ -13,7 +13,12 @@ import (
 // captured amount; no refund names a charge or intent the ledger does not
 // hold; an order the SUT ends as canceled, failed or refunded holds no
 // money at the provider (captured minus refunds is zero); and the amount
-// the SUT says it refunded is at most what the ledger refunded.
+// the SUT says it refunded is at most what the ledger refunded; and an
+// order its customer asked to refund in part (refund ops, no cancel) keeps
+// at the provider at least its amount less what was asked: a refund sent
+// without its amount gives back everything. Refunds answered with a
+// definite failure asked for nothing; unknown ones may have, and a refund
+// op naming no amount asked for all of it.
 type refundSafety struct{}
 
 func (refundSafety) Name() string              { return "refund-safety" }
@@ -69,6 +74,13 @@ func (c refundSafety) checkIndex(ix *index) Verdict {
 			claimed := v.order.Refunded - given
 			f.violation(max(claimed-held, 0), "%s: the SUT says %d refunded, the ledger shows %d", v.id, v.order.Refunded, given)
 		}
+		if asked, ok := requested(ix, int32(o)); ok && st != history.StatusCanceled && st != history.StatusFailed {
+			if kept, due := v.captured-v.refunded-v.pendingRefund, v.amount-asked; kept < due && v.captured >= v.amount {
+				bad = true
+				f.violation(due-kept, "%s: the customer asked for %d back, the provider refunded %d of the %d captured",
+					v.id, asked, v.refunded+v.pendingRefund, v.captured)
+			}
+		}
 		if !bad {
 			continue
 		}
@@ -95,4 +107,28 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// requested is what order o's customer asked to have refunded, and
+// whether the checker can say: false when the order was cancelled (a
+// cancel refunds everything) or no refund was asked.
+func requested(ix *index, o int32) (int64, bool) {
+	var asked int64
+	asking := false
+	for _, i := range ix.opsOfOrder(o) {
+		op := ix.op(i)
+		switch {
+		case op.Kind == history.Cancel:
+			return 0, false
+		case op.Kind != history.Refund:
+			continue
+		case op.Amount <= 0 && op.Outcome != history.Fail:
+			return 0, false // no amount: the whole order
+		}
+		asking = true
+		if op.Outcome != history.Fail {
+			asked += op.Amount
+		}
+	}
+	return asked, asking
 }

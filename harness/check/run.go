@@ -31,6 +31,12 @@ var (
 	InputSafety Invariant = inputSafety{}
 	// NoSecretLeak: no secret or full card number in any output.
 	NoSecretLeak Invariant = noSecretLeak{}
+	// PaymentsComplete: good cards end paid while the provider is healthy.
+	PaymentsComplete Invariant = paymentsComplete{}
+	// WebhooksAccepted: genuine, fresh, signed events are accepted.
+	WebhooksAccepted Invariant = webhooksAccepted{}
+	// Ownership: no customer is answered with another's order.
+	Ownership Invariant = ownership{}
 )
 
 // All is the catalogue of invariants, in the order of DESIGN.md.
@@ -38,6 +44,7 @@ func All() []Invariant {
 	return []Invariant{
 		NoDoubleCharge, NoFalsePaid, NoLostMoney, AmountIntegrity, EventualResolution,
 		RefundSafety, FailFast, WebhookAuthenticity, InputSafety, NoSecretLeak,
+		PaymentsComplete, WebhooksAccepted, Ownership,
 	}
 }
 
@@ -65,6 +72,9 @@ var (
 	_ indexed    = webhookAuthenticity{}
 	_ indexed    = inputSafety{}
 	_ standalone = noSecretLeak{}
+	_ indexed    = paymentsComplete{}
+	_ standalone = webhooksAccepted{}
+	_ indexed    = ownership{}
 )
 
 // Run checks in against invs (every invariant of All when none is given)
@@ -154,10 +164,13 @@ func FromRun(r history.Run) *Input {
 			FaultEnd:   r.Meta.FaultEnd,
 			SettleEnd:  r.Meta.SettleEnd,
 		},
-		FailFastBudget: r.Meta.FailFastBudget,
-		FailFastGrace:  r.Meta.FailFastGrace,
-		MetadataKey:    r.Meta.MetadataKey,
-		OrdersListed:   r.Meta.OrdersListed,
-		Lag:            r.Meta.Lag,
+		FailFastBudget:       r.Meta.FailFastBudget,
+		FailFastGrace:        r.Meta.FailFastGrace,
+		MetadataKey:          r.Meta.MetadataKey,
+		OrdersListed:         r.Meta.OrdersListed,
+		Lag:                  r.Meta.Lag,
+		RecoveryBudget:       r.Meta.RecoveryBudget,
+		Reconciled:           r.Meta.Reconciled,
+		BackgroundReconciler: r.Meta.BackgroundReconciler,
 	}
 }

@@ -58,6 +58,14 @@ type Meta struct {
 	// Lag is the harness's own scheduling delay during the run, which
 	// timing checks allow for.
 	Lag Lag `json:"lag,omitzero"`
+	// RecoveryBudget is how long after the fault the SUT may take to take
+	// payments again.
+	RecoveryBudget time.Duration `json:"recovery_budget,omitempty"`
+	// Reconciled are the orders that resolved only once the harness asked
+	// the SUT to reconcile, after its own mechanisms had had their time.
+	Reconciled []string `json:"reconciled,omitempty"`
+	// BackgroundReconciler says the SUT declares a background reconciler.
+	BackgroundReconciler bool `json:"background_reconciler,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.

@@ -145,6 +145,13 @@ func (d *HTTPDriver) Reconcile(ctx context.Context) error {
 	return nil
 }
 
+// Currencies are the currencies the target declares it takes.
+func (d *HTTPDriver) Currencies() []string { return d.t.Currencies }
+
+// ReconcilesInBackground says whether the target declares a background
+// reconciler.
+func (d *HTTPDriver) ReconcilesInBackground() bool { return d.t.BackgroundReconciler }
+
 // WebhookURL implements WebhookReceiver.
 func (d *HTTPDriver) WebhookURL() string {
 	return strings.TrimRight(d.t.BaseURL, "/") + d.t.Webhook.Path

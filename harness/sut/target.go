@@ -44,6 +44,13 @@ type Target struct {
 	// Container says how to start the SUT as a container image
 	// (containers mode); see ContainerSpec.
 	Container ContainerSpec `yaml:"container"`
+	// Currencies are the lowercase ISO codes the SUT takes payments in;
+	// traffic mixes them. Empty means usd only.
+	Currencies []string `yaml:"currencies"`
+	// BackgroundReconciler says the SUT resolves pending payments by
+	// itself, on its own schedule: then an order that resolves only when
+	// the harness calls reconcile is a finding, not a note.
+	BackgroundReconciler bool `yaml:"background_reconciler"`
 	// Setup runs once before the first scenario (create the database or
 	// the customers the service needs); Teardown after each scenario, with
 	// the environment the service had.
@@ -250,6 +257,8 @@ func ShopTarget(baseURL string, customers []Customer) Target {
 			"pending": history.StatusPending, "paid": history.StatusPaid, "failed": history.StatusFailed,
 			"canceled": history.StatusCanceled, "refunded": history.StatusRefunded,
 		},
-		Env: EnvNames{ProviderURL: "SHOP_PROVIDER_URL", SecretKey: "SHOP_STRIPE_KEY", WebhookSecret: "SHOP_WEBHOOK_SECRET", Addr: "SHOP_ADDR"},
+		Env:                  EnvNames{ProviderURL: "SHOP_PROVIDER_URL", SecretKey: "SHOP_STRIPE_KEY", WebhookSecret: "SHOP_WEBHOOK_SECRET", Addr: "SHOP_ADDR"},
+		Currencies:           []string{"usd", "eur", "gbp", "jpy", "kwd"},
+		BackgroundReconciler: true,
 	}
 }

@@ -142,6 +142,11 @@ func (t Target) validate() error {
 			return bad("headers."+k, "%v%s", err, templateHint)
 		}
 	}
+	for i, c := range t.Currencies {
+		if len(c) != 3 || strings.ToLower(c) != c || strings.Trim(c, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return bad(fmt.Sprintf("currencies[%d]", i), "want a lowercase three-letter ISO code, got %q", c)
+		}
+	}
 	if t.Fields.ID == "" {
 		return bad("fields.id", "required: the dotted path of the order id in an answer, e.g. id or order.id")
 	}

@@ -5,9 +5,13 @@
 package traffic
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +44,45 @@ type Profile struct {
 	// CancelRate and RefundRate are the probabilities that a paid order is
 	// then cancelled, or partly refunded, by its customer.
 	CancelRate, RefundRate float64
+	// Currencies are mixed across checkouts, each amount made valid for
+	// its currency's decimals; nil means DefaultCurrencies. Only those the
+	// target declares (a driver with a Currencies method) are used; with
+	// none declared, Currency alone.
+	Currencies []string
+	// Retries is how many times a customer sends a checkout again, with
+	// the same Idempotency-Key, after an error or a timeout (no answer, a
+	// 5xx, a 429): as Stripe's clients and careful frontends do. Zero
+	// means DefaultRetries, a negative value none.
+	Retries int
+	// RetryNewKey is the probability that a customer whose checkout failed
+	// for certain (a decline, a refusal) tries once more as a new checkout,
+	// with a new key.
+	RetryNewKey float64
+	// ReadRate and ListRate are the probabilities that a customer then
+	// reads the order back, and lists their orders.
+	ReadRate, ListRate float64
+}
+
+// DefaultCurrencies mix dollars, euros and pounds with a zero-decimal
+// currency (yen) and a three-decimal one (Kuwaiti dinar): the integrations
+// that assume two decimals get them wrong.
+var DefaultCurrencies = []string{"usd", "eur", "gbp", "jpy", "kwd"}
+
+// DefaultRetries is Profile.Retries when unset.
+const DefaultRetries = 4
+
+// threeDecimal are the currencies with three decimals, as Stripe lists
+// them; zero-decimal ones (jpy) need nothing: an amount is whole units.
+var threeDecimal = map[string]bool{"bhd": true, "jod": true, "kwd": true, "omr": true, "tnd": true}
+
+// ValidAmount is amount made valid for currency: Stripe takes amounts in
+// three-decimal currencies only in multiples of ten (the last digit zero).
+// Zero-decimal amounts are whole units already.
+func ValidAmount(currency string, amount int64) int64 {
+	if threeDecimal[currency] {
+		return max(amount-amount%10, 10)
+	}
+	return amount
 }
 
 // Steady is a modest constant stream of successful card payments with a
@@ -47,7 +90,8 @@ type Profile struct {
 var Steady = Profile{
 	Name: "steady", Rate: 25, Clients: 8, Max: 2000,
 	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
-	Methods: []Method{{ID: "pm_card_visa", Weight: 9}, {ID: "pm_card_chargeDeclined", Weight: 1}},
+	Methods:     []Method{{ID: "pm_card_visa", Weight: 9}, {ID: "pm_card_chargeDeclined", Weight: 1}},
+	RetryNewKey: 0.5, ReadRate: 0.2, ListRate: 0.05,
 }
 
 // Burst sends many checkouts at once.
@@ -72,6 +116,7 @@ var Mixed = Profile{
 	MinAmount: 500, MaxAmount: 25000, Currency: "usd",
 	Methods:    []Method{{ID: "pm_card_visa", Weight: 9}, {ID: "pm_card_chargeDeclined", Weight: 1}},
 	CancelRate: 0.2, RefundRate: 0.2,
+	RetryNewKey: 0.5, ReadRate: 0.2, ListRate: 0.05,
 }
 
 // Cards pays with every kind of test card: successes, declines of each
@@ -86,6 +131,7 @@ var Cards = Profile{
 		{ID: "pm_card_authenticationRequired", Weight: 1},
 		{ID: "pm_card_processing", Weight: 1}, {ID: "pm_card_processingDeclined", Weight: 1},
 	},
+	RetryNewKey: 0.5, ReadRate: 0.2, ListRate: 0.05,
 }
 
 // Validate reports a profile that cannot run.
@@ -103,8 +149,42 @@ func (p Profile) Validate() error {
 		return fmt.Errorf("traffic %s: no payment methods", p.Name)
 	case p.CancelRate < 0 || p.RefundRate < 0 || p.CancelRate+p.RefundRate > 1:
 		return fmt.Errorf("traffic %s: cancel and refund rates must be probabilities that sum to at most 1", p.Name)
+	case !probability(p.RetryNewKey) || !probability(p.ReadRate) || !probability(p.ListRate):
+		return fmt.Errorf("traffic %s: retry, read and list rates must be probabilities", p.Name)
+	}
+	for _, c := range p.Currencies {
+		if len(c) != 3 || strings.ToLower(c) != c {
+			return fmt.Errorf("traffic %s: currency %q: want a lowercase three-letter ISO code", p.Name, c)
+		}
 	}
 	return nil
+}
+
+func probability(x float64) bool { return x >= 0 && x <= 1 }
+
+// currencies are the currencies this run mixes: the profile's that the
+// target declares, else the first it declares; Currency when it declares
+// none.
+func (r *Runner) currencies(p Profile) []string {
+	d, ok := r.Driver.(interface{ Currencies() []string })
+	if !ok || len(d.Currencies()) == 0 {
+		return []string{cmp.Or(p.Currency, "usd")}
+	}
+	declared := d.Currencies()
+	want := p.Currencies
+	if len(want) == 0 {
+		want = DefaultCurrencies
+	}
+	var out []string
+	for _, c := range want {
+		if slices.Contains(declared, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		out = declared[:1]
+	}
+	return out
 }
 
 // Runner drives one profile against a SUT.
@@ -115,6 +195,8 @@ type Runner struct {
 	Rand      *rand.Rand
 	// Prefix makes idempotency keys unique across runs against one SUT.
 	Prefix string
+
+	owners sync.Map // order id -> the customer whose checkout created it
 }
 
 // Run starts checkouts at the profile's rate until ctx is done or Max is
@@ -125,6 +207,11 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 	}
 	if len(r.Customers) == 0 {
 		return 0, fmt.Errorf("traffic %s: no customers", p.Name)
+	}
+	curs := r.currencies(p)
+	retries := p.Retries
+	if retries == 0 {
+		retries = DefaultRetries
 	}
 	tick := time.NewTicker(time.Duration(float64(time.Second) / p.Rate))
 	defer tick.Stop()
@@ -139,10 +226,11 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 		case <-tick.C:
 		}
 		// Every choice is made here, in order, from the seeded source.
+		cur := curs[r.Rand.IntN(len(curs))]
 		req := sut.PayRequest{
 			Customer:      r.Customers[r.Rand.IntN(len(r.Customers))],
-			Amount:        p.MinAmount + r.Rand.Int64N(p.MaxAmount-p.MinAmount+1),
-			Currency:      p.Currency,
+			Amount:        ValidAmount(cur, p.MinAmount+r.Rand.Int64N(p.MaxAmount-p.MinAmount+1)),
+			Currency:      cur,
 			PaymentMethod: pick(r.Rand, p.Methods),
 			Key:           fmt.Sprintf("%sck-%d", r.Prefix, n),
 		}
@@ -150,13 +238,16 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 		if p.DoubleSubmit > 0 && r.Rand.Float64() < p.DoubleSubmit {
 			copies = 2
 		}
-		var next followUp
+		c := customer{retries: max(retries, 0)}
 		if x := r.Rand.Float64(); x < p.CancelRate {
-			next.cancel = true
+			c.cancel = true
 		} else if x < p.CancelRate+p.RefundRate {
-			next.refund = 1 + r.Rand.Int64N(req.Amount) // partial or full
+			c.refund = ValidAmount(cur, 1+r.Rand.Int64N(req.Amount)) // partial or full
 		}
-		for c := 0; c < copies; c++ {
+		c.newKey = r.Rand.Float64() < p.RetryNewKey
+		c.read = r.Rand.Float64() < p.ReadRate
+		c.list = r.Rand.Float64() < p.ListRate
+		for k := 0; k < copies; k++ {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
@@ -166,13 +257,7 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 			wg.Add(1)
 			go func(client int) {
 				defer func() { <-slots; wg.Done() }()
-				// In-flight work finishes even when the run stops: its outcome
-				// is part of the history.
-				c := context.WithoutCancel(ctx)
-				op := Checkout(c, r.Driver, r.Recorder, client, req)
-				if op.Outcome == history.OK && op.Order != "" {
-					next.run(c, r, client, req.Customer, op)
-				}
+				c.run(ctx, r, client, req)
 			}(n % p.Clients)
 		}
 	}
@@ -194,19 +279,128 @@ func pick(rng *rand.Rand, ms []Method) string {
 	return ms[len(ms)-1].ID
 }
 
-// followUp is what a customer does after a paid checkout, drawn when the
+// customer is what one customer does around a checkout, drawn when the
 // checkout is, so that the sequence of choices follows the seed.
-type followUp struct {
-	cancel bool
-	refund int64
+type customer struct {
+	retries    int   // same-key retries after an error or a timeout
+	newKey     bool  // after a certain failure, one more checkout with a new key
+	read, list bool  // read the order back; list their orders
+	cancel     bool  // then cancel the paid order
+	refund     int64 // or refund this much of it
 }
 
-func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer, paid history.Op) {
+// retryBackoff is the first wait before a same-key retry; it doubles up
+// to maxBackoff, so that retries outlast a short outage as real clients'
+// do.
+const (
+	retryBackoff = 250 * time.Millisecond
+	maxBackoff   = 1500 * time.Millisecond
+)
+
+// run plays the customer. In-flight work finishes even when the run stops
+// (its outcome is part of the history); no new request starts after.
+func (cu customer) run(ctx context.Context, r *Runner, client int, req sut.PayRequest) {
+	c := context.WithoutCancel(ctx)
+	op := Checkout(c, r.Driver, r.Recorder, client, req)
+	wait := retryBackoff
+	for try := 0; try < cu.retries && retryable(op); try++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxBackoff)
+		op = Checkout(c, r.Driver, r.Recorder, client, req)
+	}
+	if op.Outcome == history.Fail && op.HTTPStatus != http.StatusConflict && cu.newKey && ctx.Err() == nil {
+		again := req
+		again.Key += "-again"
+		op = Checkout(c, r.Driver, r.Recorder, client, again)
+	}
+	if op.Order == "" || ctx.Err() != nil {
+		return
+	}
+	r.owners.Store(op.Order, req.Customer.ID)
+	if cu.read {
+		r.read(c, client, req.Customer, op.Order)
+	}
+	if cu.list {
+		r.listOrders(c, client, req.Customer)
+	}
+	if op.Outcome == history.OK {
+		cu.followUp(c, r, client, req.Customer, op)
+	}
+}
+
+// retryable reports whether a customer sends a checkout again with the
+// same key: it got no answer, or an error that names no order state (a
+// 5xx, a 429). A pending order is an answer: the customer reads it later.
+func retryable(op history.Op) bool {
+	if op.Outcome != history.Unknown || op.Status != history.StatusNone {
+		return false
+	}
+	return op.HTTPStatus == 0 || op.HTTPStatus >= 500 || op.HTTPStatus == http.StatusTooManyRequests
+}
+
+// read gets one order back and records what the customer was told.
+func (r *Runner) read(ctx context.Context, client int, c sut.Customer, id string) {
+	op := history.Op{Client: client, Kind: history.Get, Customer: c.ID, Order: id}
+	op.Call = r.Recorder.Now()
+	token := r.Recorder.Begin(op)
+	reply, err := r.Driver.Get(ctx, c, id)
+	op.Return = r.Recorder.Now()
+	Classify(&op, reply, err)
+	r.Recorder.End(token, op)
+}
+
+// listOrders lists a customer's orders when the driver can: the list call
+// is one op, and every order in it that belongs to another customer is
+// recorded as a read of that order, the evidence of a leak.
+func (r *Runner) listOrders(ctx context.Context, client int, c sut.Customer) {
+	l, ok := r.Driver.(sut.Lister)
+	if !ok {
+		return
+	}
+	op := history.Op{Client: client, Kind: history.Get, Name: ListName, Customer: c.ID}
+	op.Call = r.Recorder.Now()
+	token := r.Recorder.Begin(op)
+	orders, err := l.Orders(ctx, c)
+	op.Return = r.Recorder.Now()
+	if err != nil {
+		op.Outcome, op.Error = history.Unknown, err.Error()
+		r.Recorder.End(token, op)
+		return
+	}
+	op.Outcome, op.HTTPStatus = history.OK, http.StatusOK
+	r.Recorder.End(token, op)
+	for _, o := range orders {
+		owner := o.Customer
+		if v, ok := r.owners.Load(o.ID); ok && (owner == "" || owner == c.ID) {
+			owner = v.(string)
+		}
+		if owner != "" && owner != c.ID {
+			r.Recorder.Add(Sighting(op, o))
+		}
+	}
+}
+
+// ListName names the ops that record a list call and the orders it
+// answered with.
+const ListName = "list"
+
+// Sighting is the record of order o seen in the answer of list op: a read
+// of o by list's customer, for the ownership check.
+func Sighting(list history.Op, o history.Order) history.Op {
+	return history.Op{Client: list.Client, Kind: history.Get, Name: ListName, Customer: list.Customer, Order: o.ID,
+		Call: list.Call, Return: list.Return, Outcome: history.OK, Status: o.Status, HTTPStatus: http.StatusOK}
+}
+
+func (cu customer) followUp(ctx context.Context, r *Runner, client int, c sut.Customer, paid history.Op) {
 	op := history.Op{Client: client, Customer: c.ID, Order: paid.Order, Currency: paid.Currency}
 	var reply sut.Reply
 	var err error
 	switch {
-	case f.cancel:
+	case cu.cancel:
 		cn, ok := r.Driver.(sut.Canceler)
 		if !ok {
 			return
@@ -216,12 +410,12 @@ func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer
 		token := r.Recorder.Begin(op)
 		defer func() { op.ID = r.Recorder.End(token, op) }()
 		reply, err = cn.Cancel(ctx, c, paid.Order)
-	case f.refund > 0:
+	case cu.refund > 0:
 		rf, ok := r.Driver.(sut.Refunder)
 		if !ok {
 			return
 		}
-		op.Kind, op.Amount = history.Refund, min(f.refund, paid.Amount)
+		op.Kind, op.Amount = history.Refund, min(cu.refund, paid.Amount)
 		op.Call = r.Recorder.Now()
 		token := r.Recorder.Begin(op)
 		defer func() { op.ID = r.Recorder.End(token, op) }()
@@ -263,6 +457,11 @@ func Classify(op *history.Op, reply sut.Reply, err error) {
 		op.Order = reply.Order.ID
 	}
 	op.Status = reply.Order.Status
+	if !op.Status.Valid() {
+		// A status word the target does not map: evidence, not a state.
+		op.Error = fmt.Sprintf("status %q is not a word the target maps", op.Status)
+		op.Status, reply.Order.Status = history.StatusNone, history.StatusNone
+	}
 	byHTTP := func() history.Outcome {
 		switch {
 		case reply.HTTPStatus == 202:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,8 +69,14 @@ func TestSameSeedSameRequests(t *testing.T) {
 	a, ops := run(t, 42, p)
 	b, _ := run(t, 42, p)
 	c, _ := run(t, 43, p)
-	if len(a) != 40 || len(ops) != 40 {
-		t.Fatalf("Max 40 gave %d requests, %d ops", len(a), len(ops))
+	pays := 0
+	for _, op := range ops {
+		if op.Kind == history.Pay {
+			pays++
+		}
+	}
+	if len(a) != 40 || pays != 40 {
+		t.Fatalf("Max 40 gave %d requests, %d pay ops", len(a), pays)
 	}
 	if !slices.Equal(a, b) {
 		t.Fatal("the same seed gave different requests")
@@ -217,5 +224,168 @@ func TestPresetsAreValid(t *testing.T) {
 		if err := p.Validate(); err != nil {
 			t.Errorf("%s: %v", p.Name, err)
 		}
+	}
+}
+
+// currencyDriver declares the currencies its SUT takes.
+type currencyDriver struct {
+	fakeDriver
+	curs []string
+}
+
+func (d *currencyDriver) Currencies() []string { return d.curs }
+
+func TestCurrenciesMixWhereTheTargetTakesThem(t *testing.T) {
+	p := Steady
+	p.Rate, p.Max = 1000, 200
+	for _, tc := range []struct {
+		declared []string
+		want     []string
+	}{
+		{nil, []string{"usd"}},
+		{[]string{"usd", "eur", "gbp", "jpy", "kwd"}, []string{"usd", "eur", "gbp", "jpy", "kwd"}},
+		{[]string{"jpy", "chf"}, []string{"jpy"}},
+		{[]string{"chf"}, []string{"chf"}},
+	} {
+		d := &currencyDriver{fakeDriver: fakeDriver{answer: paid}, curs: tc.declared}
+		r := &Runner{Driver: d, Recorder: history.NewRecorder(), Customers: []sut.Customer{{ID: "a"}}, Rand: rand.New(rand.NewPCG(9, 9))}
+		if _, err := r.Run(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, req := range d.reqs {
+			seen[req.Currency] = true
+			if req.Currency == "kwd" && req.Amount%10 != 0 {
+				t.Errorf("kwd amount %d is not a multiple of ten", req.Amount)
+			}
+		}
+		var got []string
+		for _, c := range tc.want {
+			if seen[c] {
+				got = append(got, c)
+			}
+		}
+		if len(got) != len(tc.want) || len(seen) != len(tc.want) {
+			t.Errorf("declared %v: used %v, want %v", tc.declared, seen, tc.want)
+		}
+	}
+}
+
+func TestCustomersRetryWithTheSameKey(t *testing.T) {
+	// The first two sends of every key get no answer or a 503; the third
+	// pays. Declined cards are declined, and tried once more, new key.
+	var mu sync.Mutex
+	sends := map[string]int{}
+	d := &fakeDriver{answer: func(r sut.PayRequest) (sut.Reply, error) {
+		mu.Lock()
+		sends[r.Key]++
+		n := sends[r.Key]
+		mu.Unlock()
+		switch {
+		case r.PaymentMethod == "pm_card_chargeDeclined":
+			return sut.Reply{HTTPStatus: 402, Order: history.Order{ID: "o-" + r.Key, Status: history.StatusFailed}}, nil
+		case n == 1:
+			return sut.Reply{}, errors.New("timeout")
+		case n == 2:
+			return sut.Reply{HTTPStatus: 503, Code: "provider_unavailable"}, nil
+		}
+		return paid(r)
+	}}
+	p := Steady
+	p.Rate, p.Max, p.RetryNewKey = 1000, 30, 1
+	rec := history.NewRecorder()
+	r := &Runner{Driver: d, Recorder: rec, Customers: []sut.Customer{{ID: "a"}}, Rand: rand.New(rand.NewPCG(3, 3)), Prefix: "t-"}
+	if _, err := r.Run(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string][]history.Op{}
+	for _, op := range rec.Ops() {
+		if op.Kind == history.Pay {
+			byKey[op.Key] = append(byKey[op.Key], op)
+		}
+	}
+	declined, retried := 0, 0
+	for key, ops := range byKey {
+		switch {
+		case strings.HasSuffix(key, "-again"):
+			if len(ops) != 1 || ops[0].PaymentMethod != "pm_card_chargeDeclined" {
+				t.Errorf("%s: %d sends of %s", key, len(ops), ops[0].PaymentMethod)
+			}
+		case ops[0].PaymentMethod == "pm_card_chargeDeclined":
+			declined++
+			if len(ops) != 1 || byKey[key+"-again"] == nil {
+				t.Errorf("%s: declined %d times, new key tried: %v", key, len(ops), byKey[key+"-again"] != nil)
+			}
+		default:
+			retried++
+			if len(ops) != 3 || ops[2].Outcome != history.OK {
+				t.Errorf("%s: %d sends, last %s", key, len(ops), ops[len(ops)-1].Outcome)
+			}
+		}
+	}
+	if declined == 0 || retried == 0 {
+		t.Fatalf("%d declined, %d retried keys", declined, retried)
+	}
+}
+
+// listDriver answers every list with every order it made: a leak.
+type listDriver struct {
+	fakeDriver
+	mu     sync.Mutex
+	orders []history.Order
+	gets   int
+}
+
+func (d *listDriver) Get(_ context.Context, _ sut.Customer, id string) (sut.Reply, error) {
+	d.mu.Lock()
+	d.gets++
+	d.mu.Unlock()
+	return sut.Reply{HTTPStatus: 200, Order: history.Order{ID: id, Status: history.StatusPaid}}, nil
+}
+
+func (d *listDriver) Orders(context.Context, sut.Customer) ([]history.Order, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.orders), nil
+}
+
+func TestCustomersReadTheirOrdersAndLists(t *testing.T) {
+	d := &listDriver{}
+	d.answer = func(r sut.PayRequest) (sut.Reply, error) {
+		d.mu.Lock()
+		d.orders = append(d.orders, history.Order{ID: "o-" + r.Key, Status: history.StatusPaid})
+		d.mu.Unlock()
+		return paid(r)
+	}
+	p := Steady
+	p.Rate, p.Max, p.ReadRate, p.ListRate = 1000, 100, 0.5, 0.5
+	p.Clients = 1 // one at a time: every list sees the orders before it
+	rec := history.NewRecorder()
+	r := &Runner{Driver: d, Recorder: rec, Customers: []sut.Customer{{ID: "a"}, {ID: "b"}}, Rand: rand.New(rand.NewPCG(4, 4))}
+	if _, err := r.Run(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{}
+	lists, sightings, gets := 0, 0, 0
+	for _, op := range rec.Ops() {
+		switch {
+		case op.Kind == history.Pay:
+			owner[op.Order] = op.Customer
+		case op.Kind == history.Get && op.Name == ListName && op.Order == "":
+			lists++
+		case op.Kind == history.Get && op.Name == ListName:
+			sightings++
+			if owner[op.Order] == op.Customer {
+				t.Errorf("op %d records %s's own order %s as a leak", op.ID, op.Customer, op.Order)
+			}
+		case op.Kind == history.Get:
+			gets++
+			if owner[op.Order] != op.Customer {
+				t.Errorf("op %d: %s read %s's order", op.ID, op.Customer, owner[op.Order])
+			}
+		}
+	}
+	if lists == 0 || sightings == 0 || gets != d.gets || gets == 0 {
+		t.Fatalf("%d lists, %d sightings of other customers' orders, %d gets recorded of %d", lists, sightings, gets, d.gets)
 	}
 }

@@ -29,8 +29,9 @@ const (
 )
 
 // DefaultCurrencies are the currencies the shop sells in when
-// Config.Currencies is empty.
-var DefaultCurrencies = []string{"usd", "eur", "gbp"}
+// Config.Currencies is empty: yen has no minor unit, the Kuwaiti dinar
+// three decimals.
+var DefaultCurrencies = []string{"usd", "eur", "gbp", "jpy", "kwd"}
 
 // Config is everything the shop needs. Zero values take the defaults above;
 // only ProviderURL is required.

@@ -61,6 +61,28 @@ const (
 	// FlawNoOwnershipCheck lets any customer read, cancel or refund any
 	// order.
 	FlawNoOwnershipCheck Flaw = "no-ownership-check"
+	// FlawChargeInUSD charges every order in usd, whatever its currency:
+	// a shop that only ever sold in dollars.
+	FlawChargeInUSD Flaw = "charge-in-usd"
+	// FlawWebhookToleranceUnit checks webhook timestamps with a tolerance
+	// of 300 meant as seconds but passed as a time.Duration (300ns): every
+	// genuine delivery is refused as too old.
+	FlawWebhookToleranceUnit Flaw = "webhook-tolerance-unit"
+	// FlawReconcilerGivesUp stops the background reconciler after its
+	// first pass that failed (one provider error during an outage): only
+	// an explicit reconcile resolves what is pending after that.
+	FlawReconcilerGivesUp Flaw = "reconciler-gives-up"
+	// FlawUnsentFailsKey records a checkout whose payment provably never
+	// reached the provider as failed, for good, instead of forgetting it:
+	// the customer's retry with the same Idempotency-Key is answered
+	// failed ever after.
+	FlawUnsentFailsKey Flaw = "unsent-fails-key"
+	// FlawListAllOrders answers a customer's order list with every
+	// customer's orders.
+	FlawListAllOrders Flaw = "list-all-orders"
+	// FlawRefundWithoutAmount sends refunds to the provider without their
+	// amount, so a partial refund gives back the whole payment.
+	FlawRefundWithoutAmount Flaw = "refund-without-amount"
 )
 
 // allFlaws is the catalogue, in the order the README lists them.
@@ -81,6 +103,12 @@ var allFlaws = []Flaw{
 	FlawLogCardData,
 	FlawNoCircuitBreaker,
 	FlawNoOwnershipCheck,
+	FlawChargeInUSD,
+	FlawWebhookToleranceUnit,
+	FlawReconcilerGivesUp,
+	FlawUnsentFailsKey,
+	FlawListAllOrders,
+	FlawRefundWithoutAmount,
 }
 
 // AllFlaws returns every flaw the shop knows, so that a kill matrix can run

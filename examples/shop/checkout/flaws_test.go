@@ -454,6 +454,8 @@ func TestEveryFlawHasATest(t *testing.T) {
 		FlawMarkFailedOnTimeout: true, FlawNoReconciler: true, FlawTrustWebhooks: true, FlawNoWebhookTolerance: true,
 		FlawWebhookOrderBlind: true, FlawClientAmount: true, FlawNoInputValidation: true, FlawNoRefundOnCancel: true,
 		FlawNoOrderLock: true, FlawLogCardData: true, FlawNoCircuitBreaker: true, FlawNoOwnershipCheck: true,
+		FlawChargeInUSD: true, FlawWebhookToleranceUnit: true, FlawReconcilerGivesUp: true, FlawUnsentFailsKey: true,
+		FlawListAllOrders: true, FlawRefundWithoutAmount: true,
 	}
 	for _, f := range AllFlaws() {
 		if !tested[f] {

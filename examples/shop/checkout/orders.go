@@ -80,6 +80,10 @@ func (s *Shop) parseOrder(body []byte, key string) (checkoutRequest, *apiError) 
 			return checkoutRequest{}, errorf(http.StatusUnprocessableEntity, "invalid_amount",
 				"amount must be an integer from 1 to %d (minor units)", s.cfg.MaxAmount)
 		}
+		if threeDecimal[req.Currency] && *req.Amount%10 != 0 {
+			return checkoutRequest{}, errorf(http.StatusUnprocessableEntity, "invalid_amount",
+				"amounts in %s must be multiples of 10 (three decimals, the last one zero)", req.Currency)
+		}
 		out.amount, out.chargeAmount = *req.Amount, *req.Amount
 	default:
 		return checkoutRequest{}, errorf(http.StatusUnprocessableEntity, "missing_amount",
@@ -88,6 +92,10 @@ func (s *Shop) parseOrder(body []byte, key string) (checkoutRequest, *apiError) 
 	out.hash = out.requestHash()
 	return out, nil
 }
+
+// threeDecimal are the currencies with three decimals, which the provider
+// takes only in multiples of ten minor units.
+var threeDecimal = map[string]bool{"bhd": true, "jod": true, "kwd": true, "omr": true, "tnd": true}
 
 // price sums the catalogue prices of items in currency.
 func (s *Shop) price(items []LineItem, currency string) (int64, *apiError) {
@@ -253,7 +261,11 @@ func (s *Shop) handleListOrders(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	orders, err := listOrders(r.Context(), s.st.db, `WHERE customer = ? ORDER BY created_at, id`, cus)
+	where, args := `WHERE customer = ? ORDER BY created_at, id`, []any{cus}
+	if s.flawed(FlawListAllOrders) {
+		where, args = `ORDER BY created_at, id`, nil
+	}
+	orders, err := listOrders(r.Context(), s.st.db, where, args...)
 	if err != nil {
 		s.log.Error("list orders", "err", err)
 		writeError(w, errInternal)

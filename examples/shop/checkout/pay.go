@@ -247,6 +247,10 @@ func (s *Shop) recordNotSent(ctx context.Context, o Order, a attempt) (Order, *a
 		if a.n != 1 {
 			return nil
 		}
+		if s.flawed(FlawUnsentFailsKey) {
+			_, err := updateOrder(ctx, tx, o.ID, orderChange{status: StatusFailed, failureCode: "provider_unavailable"}, StatusPending)
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM orders WHERE id = ? AND status = ? AND
  NOT EXISTS (SELECT 1 FROM attempts WHERE order_id = ? AND state != ?)`, o.ID, StatusPending, o.ID, attemptNotSent)
 		if err != nil {
@@ -268,9 +272,13 @@ func (s *Shop) recordNotSent(ctx context.Context, o Order, a attempt) (Order, *a
 // Every try of the attempt sends the same parameters and the same
 // idempotency key, so the provider makes at most one payment of it.
 func (s *Shop) paymentParams(o Order, a attempt, try int) *stripe.PaymentIntentCreateParams {
+	currency := o.Currency
+	if s.flawed(FlawChargeInUSD) {
+		currency = "usd"
+	}
 	p := &stripe.PaymentIntentCreateParams{
 		Amount:             stripe.Int64(a.amount),
-		Currency:           stripe.String(o.Currency),
+		Currency:           stripe.String(currency),
 		PaymentMethod:      stripe.String(o.paymentMethod),
 		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
 		Confirm:            stripe.Bool(true),

@@ -135,8 +135,13 @@ func (s *Shop) reconcileLoop() {
 		case <-s.ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.ReconcilePass(s.ctx); err != nil && s.ctx.Err() == nil {
+			sum, err := s.ReconcilePass(s.ctx)
+			if err != nil && s.ctx.Err() == nil {
 				s.log.Error("reconcile pass", "err", err)
+			}
+			if s.flawed(FlawReconcilerGivesUp) && (err != nil || len(sum.Errors) > 0) {
+				s.log.Warn("background reconciler stopped after a failed pass")
+				return
 			}
 		}
 	}

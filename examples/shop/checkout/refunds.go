@@ -148,9 +148,9 @@ func (s *Shop) runRefund(row refundRow, fresh bool) string {
 	}
 	var got *stripe.Refund
 	res := s.withRetries(ctx, func(ctx context.Context, _ int) error {
-		p := &stripe.RefundCreateParams{
-			PaymentIntent: stripe.String(row.paymentIntent),
-			Amount:        stripe.Int64(row.amount),
+		p := &stripe.RefundCreateParams{PaymentIntent: stripe.String(row.paymentIntent)}
+		if !s.flawed(FlawRefundWithoutAmount) {
+			p.Amount = stripe.Int64(row.amount)
 		}
 		if s.tagsMetadata() {
 			p.AddMetadata("order_id", row.orderID)

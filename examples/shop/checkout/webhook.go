@@ -66,9 +66,12 @@ func (s *Shop) verifyWebhook(body []byte, sig string) (stripe.Event, *apiError) 
 		return ev, errWebhooksOff
 	}
 	var err error
-	if s.flawed(FlawNoWebhookTolerance) {
+	switch {
+	case s.flawed(FlawNoWebhookTolerance):
 		ev, err = webhook.ConstructEventIgnoringTolerance(body, sig, s.cfg.WebhookSecret)
-	} else {
+	case s.flawed(FlawWebhookToleranceUnit):
+		ev, err = webhook.ConstructEventWithTolerance(body, sig, s.cfg.WebhookSecret, 300)
+	default:
 		ev, err = webhook.ConstructEvent(body, sig, s.cfg.WebhookSecret)
 	}
 	if err != nil {
