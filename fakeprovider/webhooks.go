@@ -37,9 +37,9 @@ type WebhookEndpoint struct {
 	APIVersion string `json:"api_version,omitempty"`
 }
 
-// validAPIVersion accepts Stripe's version names: a date, and since
+// ValidAPIVersion accepts Stripe's version names: a date, and since
 // 2024-09-30 a release train after a dot (2026-02-25.clover).
-func validAPIVersion(v string) bool {
+func ValidAPIVersion(v string) bool {
 	date, train, hasTrain := strings.Cut(v, ".")
 	if len(date) != 10 || date[4] != '-' || date[7] != '-' || hasTrain && train == "" || len(train) > 20 {
 		return false
@@ -67,7 +67,7 @@ func (p *Provider) AddWebhook(_ context.Context, we WebhookEndpoint) error {
 	if we.Secret == "" {
 		return fmt.Errorf("add webhook endpoint %s: empty signing secret", we.URL)
 	}
-	if we.APIVersion != "" && !validAPIVersion(we.APIVersion) {
+	if we.APIVersion != "" && !ValidAPIVersion(we.APIVersion) {
 		return fmt.Errorf("add webhook endpoint %s: api_version %q is not a Stripe API version (2023-10-16 or 2026-02-25.clover)", we.URL, truncateForMsg(we.APIVersion))
 	}
 	p.mu.Lock()
