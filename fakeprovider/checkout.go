@@ -117,7 +117,7 @@ type sessionObject struct {
 	Subscription    *string      `json:"subscription"`
 	SuccessURL      *string      `json:"success_url"`
 	TotalDetails    totalDetails `json:"total_details"`
-	UIMode          string       `json:"ui_mode"`
+	UIMode          *string      `json:"ui_mode"`
 	URL             *string      `json:"url"`
 }
 
@@ -200,7 +200,7 @@ func (p *Provider) sessionJSONLocked(s *checkoutSession, x sessionExpand) sessio
 		CustomFields: []struct{}{}, Customer: json.RawMessage("null"), CustomerEmail: strOrNil(s.customerEmail),
 		ExpiresAt: s.expiresAt, Metadata: metadataMap(s.metadata), Mode: "payment", PaymentIntent: json.RawMessage("null"),
 		PaymentMethodCollection: "if_required", PaymentMethodTypes: []string{"card"}, PaymentStatus: s.paymentStatus,
-		ShippingOptions: []struct{}{}, Status: s.status, SuccessURL: strOrNil(s.successURL), UIMode: "hosted"}
+		ShippingOptions: []struct{}{}, Status: s.status, SuccessURL: strOrNil(s.successURL)}
 	if o.Metadata == nil {
 		o.Metadata = map[string]string{}
 	}
@@ -407,9 +407,12 @@ func (p *Provider) sessionCreate(c *call) *result {
 	if len(s.clientRef) > 200 {
 		return p.errResult(c, invalidParam("client_reference_id", "client_reference_id must be at most 200 characters."))
 	}
-	if ui, _, e := f.enumParam("ui_mode", "hosted", "embedded", "custom"); e != nil {
+	// ui_mode is hosted/embedded/custom up to the clover API versions,
+	// hosted_page/embedded_page/elements since; the answer says null (the
+	// default, hosted), which both accept.
+	if ui, _, e := f.enumParam("ui_mode", "hosted", "embedded", "custom", "hosted_page", "embedded_page", "elements"); e != nil {
 		return p.errResult(c, e)
-	} else if ui != "" && ui != "hosted" {
+	} else if ui != "" && ui != "hosted" && ui != "hosted_page" {
 		return p.errResult(c, invalidParam("ui_mode", "This provider serves hosted Checkout only (ui_mode=hosted)."))
 	}
 	if s.successURL == "" {

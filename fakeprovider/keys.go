@@ -22,10 +22,10 @@ func (p *Provider) PublishableKey() string {
 		return k
 	}
 	b := []byte("pk_test_")
-	h := mix64(p.cfg.seed ^ 0x243f6a8885a308d3)
+	var h uint64
 	for i := 0; i < 32; i++ {
-		if i == 12 || i == 24 {
-			h = mix64(h)
+		if i%10 == 0 { // ten base62 digits use up 60 of the 64 bits
+			h = mix64(p.cfg.seed ^ 0x243f6a8885a308d3 + uint64(i))
 		}
 		b = append(b, base62[h%62])
 		h /= 62
