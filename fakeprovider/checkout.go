@@ -58,6 +58,35 @@ type checkoutSession struct {
 	pi            *paymentIntent
 }
 
+// SessionRecord is the ledger's view of a Checkout Session.
+type SessionRecord struct {
+	ID string `json:"id"`
+	// Status is open, complete or expired; PaymentStatus unpaid, paid or
+	// no_payment_required.
+	Status            string            `json:"status"`
+	PaymentStatus     string            `json:"payment_status"`
+	PaymentIntent     string            `json:"payment_intent,omitempty"`
+	AmountTotal       int64             `json:"amount_total"`
+	Currency          string            `json:"currency"`
+	ClientReferenceID string            `json:"client_reference_id,omitempty"`
+	Customer          string            `json:"customer,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
+	Created           time.Time         `json:"created"`
+}
+
+func (p *Provider) sessionRecordsLocked() []SessionRecord {
+	var out []SessionRecord
+	for _, s := range p.st.fl.sessions {
+		r := SessionRecord{ID: s.id, Status: s.status, PaymentStatus: s.paymentStatus, AmountTotal: s.amountTotal, Currency: s.currency,
+			ClientReferenceID: s.clientRef, Customer: s.customer, Metadata: metadataMap(s.metadata), Created: time.Unix(s.created, 0).UTC()}
+		if s.pi != nil {
+			r.PaymentIntent = s.pi.id
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 func (s *checkoutSession) position() int                  { return s.seq }
 func (s *checkoutSession) hasID(_ *idGen, id string) bool { return s.id == id }
 

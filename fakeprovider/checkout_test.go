@@ -146,8 +146,13 @@ func TestCheckoutSessionPaid(t *testing.T) {
 	if status, loc, _ := customerPost(t, cs.URL, url.Values{"card": {"4242424242424242"}}); status != http.StatusSeeOther || loc == "" {
 		t.Fatalf("second submit: %d %q", status, loc)
 	}
-	if snap := h.p.Snapshot(); len(snap.Charges) != 1 || snap.PaymentIntents[0].OrderID() != "o-cs1" {
+	snap := h.p.Snapshot()
+	if len(snap.Charges) != 1 || snap.PaymentIntents[0].OrderID() != "o-cs1" || len(snap.CheckoutSessions) != 1 {
 		t.Fatalf("ledger %+v", snap)
+	}
+	if r := snap.CheckoutSessions[0]; r.ID != cs.ID || r.PaymentIntent != snap.PaymentIntents[0].ID || r.Status != "complete" ||
+		r.PaymentStatus != "paid" || r.ClientReferenceID != "o-cs1" || r.AmountTotal != 2750 {
+		t.Fatalf("session in the ledger %+v", r)
 	}
 }
 

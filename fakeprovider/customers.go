@@ -177,6 +177,7 @@ func (p *Provider) attachForLocked(c *call, cu *customer, pmID string) *apiError
 			message: "The payment method you provided has already been attached to a customer."}
 	}
 	pm.customer = cu.id
+	p.emitObjLocked(c, "payment_method.attached", pm.id, p.storedPMJSON(pm))
 	return nil
 }
 

@@ -98,14 +98,17 @@ func TestCustomersWithSavedPaymentMethods(t *testing.T) {
 	if _, err := sc.V1Customers.Update(bg, other.ID, &stripe.CustomerUpdateParams{Name: stripe.String("x")}); stripeErr(t, err).HTTPStatusCode != 404 {
 		t.Fatal("updated a deleted customer")
 	}
-	eventually(t, 5*time.Second, "customer events", func() bool {
-		n := 0
+	eventually(t, 5*time.Second, "customer and payment method events", func() bool {
+		n, pm := 0, 0
 		for _, typ := range sink.types() {
-			if strings.HasPrefix(typ, "customer.") {
+			switch {
+			case strings.HasPrefix(typ, "customer."):
 				n++
+			case strings.HasPrefix(typ, "payment_method."):
+				pm++
 			}
 		}
-		return n == 4
+		return n == 4 && pm == 3
 	})
 	for _, bad := range []string{"email=not-an-email", "metadata[k][x]=1", "balance=1&bogus=2", "address=x"} {
 		if status, _, body := h.raw("POST", "/v1/customers", bad, nil); status != 400 {

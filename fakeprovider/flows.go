@@ -78,6 +78,11 @@ func newList[T any](data []T, hasMore bool, url string) listEnvelope[T] {
 // and payment_method_data, tokens and saved PaymentMethods resolve to the
 // test card that decides the payment.
 func (p *Provider) prepareCall(c *call) *apiError {
+	if c.keyInForm {
+		if e := p.keyFromForm(c); e != nil {
+			return e
+		}
+	}
 	if c.publishable {
 		if e := p.checkClientSecret(c); e != nil {
 			return e
@@ -254,9 +259,11 @@ func addFlowRoutes(t *[numRoutes]route) {
 
 	// The browser's side of the Payment Element flow, and cards given as
 	// payment_method_data.
-	t[routePIRetrieve].publishable = true
-	t[routePIConfirm].publishable = true
-	t[routePMCreate].publishable = true
+	for _, rt := range []routeID{routePIRetrieve, routePIConfirm, routePMCreate} {
+		t[rt].publishable = true
+		t[rt].params["key"] = scalar // Stripe.js sends its key as a parameter
+	}
+	t[routePIConfirm].params["expected_payment_method_type"] = scalar
 	t[routePICreate].params["payment_method_data"] = anyP
 	t[routePIConfirm].params["payment_method_data"] = anyP
 }

@@ -52,11 +52,21 @@ func (p *Provider) APIKeys(ctx context.Context) (Keys, error) {
 // authenticate.
 func (p *Provider) authorize(r *http.Request, c *call) *apiError {
 	a := r.Header.Get("Authorization")
+	if a == "" && c.route != routeNone && routes[c.route].publishable {
+		c.keyInForm = true // checked with the parameters (keyFromForm)
+		return nil
+	}
 	k, bearer := strings.CutPrefix(a, "Bearer ")
 	k = strings.TrimSpace(k)
 	if !bearer || !strings.HasPrefix(k, "pk_") {
 		return p.authenticate(r)
 	}
+	return p.publishableKey(c, k)
+}
+
+// publishableKey accepts k if it is the provider's publishable key and
+// the route takes one.
+func (p *Provider) publishableKey(c *call, k string) *apiError {
 	if k != p.PublishableKey() {
 		return &apiError{status: http.StatusUnauthorized, typ: errInvalidRequest,
 			message: "Invalid API Key provided: " + maskKey(k)}
@@ -67,6 +77,18 @@ func (p *Provider) authorize(r *http.Request, c *call) *apiError {
 	}
 	c.publishable = true
 	return nil
+}
+
+// keyFromForm authorizes a request whose key came as the key parameter.
+func (p *Provider) keyFromForm(c *call) *apiError {
+	k, ok, e := c.f.strParam("key")
+	if e != nil {
+		return e
+	}
+	if !ok || k == "" {
+		return p.authenticate(c.r) // no key at all: Stripe's 401
+	}
+	return p.publishableKey(c, k)
 }
 
 // checkClientSecret enforces what a publishable key may do on a

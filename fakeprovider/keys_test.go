@@ -187,3 +187,32 @@ func TestPublishableKeyRefusedElsewhere(t *testing.T) {
 		t.Fatalf("control API keys: %v %+v", err, k)
 	}
 }
+
+// TestStripeJSKeyParameter: Stripe.js sends no Authorization header but
+// key=pk_… among the parameters.
+func TestStripeJSKeyParameter(t *testing.T) {
+	h := newHarness(t)
+	pi := serverCreate(t, h, "o-js")
+	noAuth := map[string]string{"Authorization": ""}
+	q := "key=" + h.p.PublishableKey() + "&client_secret=" + url.QueryEscape(pi.ClientSecret)
+	if status, _, body := h.raw("GET", "/v1/payment_intents/"+pi.ID+"?"+q, "", noAuth); status != 200 || !strings.Contains(body, `"status":"requires_payment_method"`) {
+		t.Fatalf("retrieve: %d %s", status, body)
+	}
+	status, _, body := h.raw("POST", "/v1/payment_intents/"+pi.ID+"/confirm",
+		q+"&payment_method_data[type]=card&payment_method_data[card][token]=tok_visa&expected_payment_method_type=card&use_stripe_sdk=true&return_url=https://shop.example/r", noAuth)
+	if status != 200 || !strings.Contains(body, `"status":"succeeded"`) {
+		t.Fatalf("confirm: %d %s", status, body)
+	}
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+	}{
+		{"no key at all", "GET", "/v1/payment_intents/" + pi.ID + "?client_secret=" + url.QueryEscape(pi.ClientSecret), "", 401},
+		{"another key", "GET", "/v1/payment_intents/" + pi.ID + "?key=pk_test_nope&client_secret=" + url.QueryEscape(pi.ClientSecret), "", 401},
+		{"a key parameter elsewhere", "POST", "/v1/payment_intents", "key=" + h.p.PublishableKey() + "&amount=100&currency=usd", 401},
+	} {
+		if status, _, body := h.raw(tc.method, tc.path, tc.body, noAuth); status != tc.status {
+			t.Errorf("%s: %d %s", tc.name, status, body)
+		}
+	}
+}

@@ -350,7 +350,9 @@ func (p *Provider) pmAttach(c *call) *result {
 			message: "The payment method you provided has already been attached to a customer.", save: true})
 	}
 	pm.customer = cus
-	return jsonResult(p.storedPMJSON(pm))
+	obj := p.storedPMJSON(pm)
+	p.emitObjLocked(c, "payment_method.attached", pm.id, obj)
+	return jsonResult(obj)
 }
 
 func (p *Provider) pmDetach(c *call) *result {
@@ -365,7 +367,9 @@ func (p *Provider) pmDetach(c *call) *result {
 			message: "The payment method you provided is not attached to a customer so detachment is impossible.", save: true})
 	}
 	pm.customer = ""
-	return jsonResult(p.storedPMJSON(pm))
+	obj := p.storedPMJSON(pm)
+	p.emitObjLocked(c, "payment_method.detached", pm.id, obj)
+	return jsonResult(obj)
 }
 
 // pmListFor lists the PaymentMethods saved for customer.

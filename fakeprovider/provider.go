@@ -102,8 +102,10 @@ type call struct {
 	// waits are deliveries the answer must wait for (webhook_early).
 	waits   []chan struct{}
 	waitMax time.Duration
-	// publishable: the request came with the publishable key.
-	publishable bool
+	// publishable: the request came with the publishable key; keyInForm:
+	// it has no Authorization header and may carry the key as key=pk_…,
+	// as Stripe.js sends it.
+	publishable, keyInForm bool
 }
 
 // result is an endpoint's answer.
