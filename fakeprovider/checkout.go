@@ -24,6 +24,7 @@ const (
 	sessionExpired  = "expired"
 
 	sessionDefaultTTL = 24 * time.Hour
+	maxLineItems      = 100
 	sessionMinTTL     = 30 * time.Minute
 )
 
@@ -290,7 +291,9 @@ func (p *Provider) readLineItemsLocked(c *call) ([]lineItem, *apiError) {
 	i := 0
 	for k := f.nodes[n].first; k >= 0; k = f.nodes[k].next {
 		name := "line_items[" + strconv.Itoa(i) + "]"
-		i++
+		if i++; i > maxLineItems {
+			return nil, invalidParam("line_items", fmt.Sprintf("A Checkout Session can have at most %d line items.", maxLineItems))
+		}
 		if f.nodes[k].kind != kindHash {
 			return nil, invalidParam(name, "Invalid hash: each line item must be a hash.")
 		}
@@ -508,8 +511,12 @@ func (p *Provider) sessionCreate(c *call) *result {
 		}
 		s.amountTotal += items[i].price.unitAmount * items[i].quantity
 	}
-	if e := checkAmount("line_items", s.amountTotal, s.currency); e != nil {
-		return p.errResult(c, e)
+	// A free order (a total of 0) is completed without a card, as
+	// no_payment_required.
+	if s.amountTotal != 0 {
+		if e := checkAmount("line_items", s.amountTotal, s.currency); e != nil {
+			return p.errResult(c, e)
+		}
 	}
 	fl := &p.st.fl
 	s.seq = len(fl.sessions)

@@ -294,3 +294,36 @@ func TestCheckoutSessionBadInput(t *testing.T) {
 		t.Fatalf("%d PaymentIntents made by session creation", n)
 	}
 }
+
+func TestCheckoutSessionFreeOrderAndHostedURL(t *testing.T) {
+	sink := newHookSink(t, "whsec_free")
+	h := newHarness(t, WithWebhook(sink.srv.URL, sink.secret), WithHostedURL("http://browser.example:9000/"))
+	sc := h.client(0, 0)
+	cs, err := sc.V1CheckoutSessions.Create(bg, &stripe.CheckoutSessionCreateParams{
+		Mode:       stripe.String("payment"),
+		SuccessURL: stripe.String("https://shop.example/ok"),
+		LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{Quantity: stripe.Int64(1), PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
+			Currency: stripe.String("usd"), UnitAmount: stripe.Int64(0), ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String("Sample")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.URL != "http://browser.example:9000/pay/"+cs.ID {
+		t.Fatalf("url %q", cs.URL)
+	}
+	local := h.srv.URL + hostedPrefix + cs.ID
+	if status, loc, body := customerPost(t, local, url.Values{"email": {"free@example.com"}}); status != http.StatusSeeOther || loc != "https://shop.example/ok" {
+		t.Fatalf("free order: %d %q %s", status, loc, body)
+	}
+	waitSessionEvents(t, sink, cs.ID, "checkout.session.completed:no_payment_required")
+	if snap := h.p.Snapshot(); len(snap.PaymentIntents) != 0 || snap.CheckoutSessions[0].PaymentStatus != "no_payment_required" {
+		t.Fatalf("ledger %+v", snap)
+	}
+	// Totals stay within what a payment can be: no overflow.
+	big := "mode=payment&success_url=https://s.example/ok&line_items[0][price_data][currency]=usd&line_items[0][price_data][product_data][name]=x&line_items[0][quantity]=999999&line_items[0][price_data][unit_amount]="
+	for _, amt := range []string{"9223372036854775807", "99999999"} {
+		if status, _, body := h.raw("POST", "/v1/checkout/sessions", big+amt, nil); status != 400 {
+			t.Errorf("unit_amount %s × 999999: %d %s", amt, status, body)
+		}
+	}
+}

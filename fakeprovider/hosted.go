@@ -215,6 +215,14 @@ func (p *Provider) payLocked(c *call, s *checkoutSession, cardIn, email string) 
 	if s.status != sessionOpen {
 		return p.afterPaymentLocked(s, http.StatusOK, "", "")
 	}
+	if s.amountTotal == 0 {
+		if email != "" {
+			s.email = email
+		}
+		s.status, s.paymentStatus = sessionComplete, "no_payment_required"
+		p.emitSessionLocked(c, "checkout.session.completed", s)
+		return p.afterPaymentLocked(s, http.StatusOK, "", "")
+	}
 	if strings.TrimSpace(cardIn) == "" {
 		return p.pageFor(s, http.StatusBadRequest, "Your card number is incomplete.", "incomplete_number")
 	}

@@ -214,6 +214,10 @@ func checkPriceInput(in priceInput, prefix string) *apiError {
 		return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: pname(prefix, "unit_amount"),
 			message: "This value must be greater than or equal to 0."}
 	}
+	if in.unitAmount > maxAmount {
+		return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_invalid_integer", param: pname(prefix, "unit_amount"),
+			message: fmt.Sprintf("This value must be less than or equal to %d.", maxAmount)}
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,6 +26,7 @@ func newProviderCmd() *cobra.Command {
 		token    string
 		seed     int64
 		version  string
+		hosted   string
 	)
 	cmd := &cobra.Command{
 		Use:   "provider",
@@ -47,6 +49,12 @@ the publishable key printed at start.`,
 					return fmt.Errorf("--api-version %q: want a Stripe API version such as 2023-10-16 or %s", version, fakeprovider.DefaultAPIVersion)
 				}
 				opts = append(opts, fakeprovider.WithAPIVersion(version))
+			}
+			if hosted != "" {
+				if u, err := url.Parse(hosted); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("--hosted-url %q: want an absolute http(s) URL", hosted)
+				}
+				opts = append(opts, fakeprovider.WithHostedURL(hosted))
 			}
 			for _, w := range webhooks {
 				url, secret, ok := strings.Cut(w, "=")
@@ -86,6 +94,7 @@ the publishable key printed at start.`,
 	fl.StringArrayVar(&webhooks, "webhook", nil, "webhook endpoint as URL=whsec_SECRET (repeatable)")
 	fl.StringVar(&token, "token", "", "bearer token required by the control API")
 	fl.Int64Var(&seed, "seed", 1, "seed for ids and probabilistic faults")
+	fl.StringVar(&hosted, "hosted-url", "", "base URL customers reach the hosted Checkout pages at, for sessions' url (default: the address the creating request reached)")
 	fl.StringVar(&version, "api-version", "", "api_version stamped on events and webhooks (default "+fakeprovider.DefaultAPIVersion+"); 2023-10-16 for a service on stripe-go v76")
 	return cmd
 }

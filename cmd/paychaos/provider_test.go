@@ -99,9 +99,11 @@ func TestProviderPrintsItsPublishableKey(t *testing.T) {
 	}
 }
 
-func TestProviderRefusesABadAPIVersion(t *testing.T) {
-	r := paychaos(t, "provider", "--addr", "127.0.0.1:0", "--api-version", "yesterday")
-	if r.code != 2 || !strings.Contains(r.stderr, `--api-version "yesterday"`) {
-		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+func TestProviderRefusesBadFlags(t *testing.T) {
+	for _, tc := range []struct{ flag, val string }{{"--api-version", "yesterday"}, {"--hosted-url", "pay.example"}} {
+		r := paychaos(t, "provider", "--addr", "127.0.0.1:0", tc.flag, tc.val)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.flag+` "`+tc.val+`"`) {
+			t.Errorf("%s %s: exit %d\nstderr: %s", tc.flag, tc.val, r.code, r.stderr)
+		}
 	}
 }
