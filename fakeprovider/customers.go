@@ -296,7 +296,8 @@ func (p *Provider) customerList(c *call) *result {
 	return jsonResult(newList(out, hasMore, "/v1/customers"))
 }
 
-// customerSearchFields are the text fields a Customer search takes.
+// customerSearchFields are the fields a Customer search takes besides
+// created and metadata.
 var customerSearchFields = []string{"email", "name", "phone"}
 
 func (cu *customer) matches(q searchQuery) bool {

@@ -34,17 +34,12 @@ func searchError(msg string) *apiError {
 		message: "Invalid search query: " + msg + " See https://stripe.com/docs/search#search-query-language."}
 }
 
-// piSearchFields are the text fields a PaymentIntent search takes
-// (besides amount, created and metadata).
-var piSearchFields = []string{"currency", "customer", "status"}
+// piSearchFields are the fields a PaymentIntent search takes besides
+// created and metadata, which every search takes.
+var piSearchFields = []string{"amount", "currency", "customer", "status"}
 
-// parseSearch parses a PaymentIntent query into clauses.
-func parseSearch(q string) (searchQuery, *apiError) {
-	return parseSearchOf(q, piSearchFields, "payment intents")
-}
-
-// parseSearchOf parses a query on objects of kind, whose text fields
-// are fields.
+// parseSearchOf parses a query on objects of kind (for messages), which
+// take fields besides created and metadata.
 func parseSearchOf(q string, fields []string, kind string) (searchQuery, *apiError) {
 	var sq searchQuery
 	s := strings.TrimSpace(q)
@@ -94,10 +89,7 @@ func parseClause(s string, fields []string, kind string) (cl searchClause, rest 
 	}
 	cl.field, s = s[:i], s[i:]
 	switch cl.field {
-	case "amount", "created":
-		if kind != "payment intents" && cl.field == "amount" {
-			return cl, "", searchError(fmt.Sprintf("the field %q cannot be searched on %s.", cl.field, kind))
-		}
+	case "created":
 	case "metadata":
 		if len(s) < 2 || s[0] != '[' || (s[1] != '\'' && s[1] != '"') {
 			return cl, "", searchError("metadata must be written metadata['key'].")
