@@ -160,27 +160,6 @@ func subStr(f *form, name, key string) (string, bool, *apiError) {
 	return f.nodes[c].val, true, nil
 }
 
-// attachForLocked attaches the PaymentMethod pmID to cu (a test id makes
-// a new one), as create and update with payment_method do.
-func (p *Provider) attachForLocked(c *call, cu *customer, pmID string) *apiError {
-	pm := p.pmLocked(pmID)
-	if pm == nil {
-		card := testCardFor(pmID)
-		if card == nil {
-			return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: "payment_method",
-				message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pmID))}
-		}
-		pm = p.newPMLocked(c, card, "", nil)
-	}
-	if pm.customer != "" && pm.customer != cu.id {
-		return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "payment_method_unexpected_state", param: "payment_method",
-			message: "The payment method you provided has already been attached to a customer."}
-	}
-	pm.customer = cu.id
-	p.emitObjLocked(c, "payment_method.attached", pm.id, p.storedPMJSON(pm))
-	return nil
-}
-
 func (p *Provider) customerCreate(c *call) *result {
 	var v customer
 	pmID, e := readCustomer(c.f, &v)
@@ -195,7 +174,7 @@ func (p *Provider) customerCreate(c *call) *result {
 	cu.id = p.ids.object(prefixCustomer, p.st.gen, cu.seq)
 	cu.created = p.nowFor(c).Unix()
 	if pmID != "" {
-		if e := p.attachForLocked(c, cu, pmID); e != nil {
+		if _, e := p.attachLocked(c, pmID, cu.id, "payment_method"); e != nil {
 			return p.errResult(c, e)
 		}
 	}
@@ -245,7 +224,7 @@ func (p *Provider) customerUpdate(c *call) *result {
 		return p.errResult(c, e)
 	}
 	if pmID != "" {
-		if e := p.attachForLocked(c, &v, pmID); e != nil {
+		if _, e := p.attachLocked(c, pmID, v.id, "payment_method"); e != nil {
 			return p.errResult(c, e)
 		}
 	}

@@ -330,29 +330,39 @@ func (p *Provider) pmAttach(c *call) *result {
 	if cu := p.customerLocked(cus); cu == nil || cu.deleted {
 		return p.errResult(c, resourceMissing("customer", "customer", cus))
 	}
-	pm := p.pmLocked(c.id)
+	pm, e := p.attachLocked(c, c.id, cus, "payment_method")
+	if e != nil {
+		return p.errResult(c, e)
+	}
+	return jsonResult(p.storedPMJSON(pm))
+}
+
+// attachLocked saves the PaymentMethod pmID for the customer cus: a
+// stored one, or a new one made from a test id or token, after the check
+// Stripe makes when a card is saved (a declining card is refused;
+// pm_card_chargeCustomerFail is saved and declines when charged). param
+// names pmID in errors.
+func (p *Provider) attachLocked(c *call, pmID, cus, param string) (*storedPM, *apiError) {
+	pm := p.pmLocked(pmID)
 	if pm == nil {
-		card := testCardFor(c.id)
-		if card == nil || !strings.HasPrefix(c.id, prefixPM) {
-			return p.errResult(c, resourceMissing("payment_method", "payment_method", c.id))
+		card := testCardFor(pmID)
+		if card == nil || !strings.HasPrefix(pmID, prefixPM) && !strings.HasPrefix(pmID, "tok_") {
+			return nil, &apiError{status: http.StatusNotFound, typ: errInvalidRequest, code: "resource_missing", param: param,
+				message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pmID)), save: true}
 		}
-		if card.id == "pm_card_chargeCustomerFail" || card.outcome != outcomeDecline {
-			pm = p.newPMLocked(c, card, "", nil)
-		} else {
-			// Stripe checks a card when it is saved: a declining card
-			// cannot be attached.
-			return p.errResult(c, &apiError{status: http.StatusPaymentRequired, typ: errCard, code: errorCodeForDecline(card.declineCode),
-				declineCode: card.declineCode, message: card.message, save: true})
+		if card.outcome == outcomeDecline && card.id != "pm_card_chargeCustomerFail" {
+			return nil, &apiError{status: http.StatusPaymentRequired, typ: errCard, code: errorCodeForDecline(card.declineCode),
+				declineCode: card.declineCode, message: card.message, param: param, save: true}
 		}
+		pm = p.newPMLocked(c, card, "", nil)
 	}
 	if pm.customer != "" && pm.customer != cus {
-		return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "payment_method_unexpected_state",
-			message: "The payment method you provided has already been attached to a customer.", save: true})
+		return nil, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "payment_method_unexpected_state", param: param,
+			message: "The payment method you provided has already been attached to a customer.", save: true}
 	}
 	pm.customer = cus
-	obj := p.storedPMJSON(pm)
-	p.emitObjLocked(c, "payment_method.attached", pm.id, obj)
-	return jsonResult(obj)
+	p.emitObjLocked(c, "payment_method.attached", pm.id, p.storedPMJSON(pm))
+	return pm, nil
 }
 
 func (p *Provider) pmDetach(c *call) *result {
