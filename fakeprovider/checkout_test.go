@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,4 +327,58 @@ func TestCheckoutSessionFreeOrderAndHostedURL(t *testing.T) {
 			t.Errorf("unit_amount %s × 999999: %d %s", amt, status, body)
 		}
 	}
+}
+
+// TestCheckoutSessionConcurrentSubmits: a customer who clicks Pay eight
+// times at once is charged once.
+func TestCheckoutSessionConcurrentSubmits(t *testing.T) {
+	h := newHarness(t)
+	sc := h.client(0, 0)
+	cs := newSession(t, sc, "o-dbl")
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _ = customerTry(cs.URL, url.Values{"card": {"4242424242424242"}})
+		}()
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != http.StatusSeeOther {
+			t.Errorf("submit %d: %d", i, st)
+		}
+	}
+	snap := h.p.Snapshot()
+	if len(snap.Charges) != 1 || len(snap.PaymentIntents) != 1 || snap.CheckoutSessions[0].PaymentStatus != "paid" {
+		t.Fatalf("charges %+v", snap.Charges)
+	}
+}
+
+func TestCheckoutSessionManualCapture(t *testing.T) {
+	sink := newHookSink(t, "whsec_man")
+	h := newHarness(t, WithWebhook(sink.srv.URL, sink.secret))
+	sc := h.client(0, 0)
+	status, _, body := h.raw("POST", "/v1/checkout/sessions", "mode=payment&success_url=https://s.example/ok&payment_intent_data[capture_method]=manual"+
+		"&line_items[0][price_data][currency]=usd&line_items[0][price_data][unit_amount]=700&line_items[0][price_data][product_data][name]=x&line_items[0][quantity]=1", nil)
+	var cs stripe.CheckoutSession
+	if status != 200 || json.Unmarshal([]byte(body), &cs) != nil {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, _, _ := customerPost(t, cs.URL, url.Values{"card": {"pm_card_visa"}}); status != http.StatusSeeOther {
+		t.Fatalf("pay: %d", status)
+	}
+	got, err := sc.V1CheckoutSessions.Retrieve(bg, cs.ID, nil)
+	if err != nil || got.Status != stripe.CheckoutSessionStatusComplete || got.PaymentStatus != stripe.CheckoutSessionPaymentStatusUnpaid {
+		t.Fatalf("authorised, not captured: %v %+v", err, got)
+	}
+	if _, err := sc.V1PaymentIntents.Capture(bg, got.PaymentIntent.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := sc.V1CheckoutSessions.Retrieve(bg, cs.ID, nil); got.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid {
+		t.Fatalf("after capture: %+v", got)
+	}
+	// A manual capture is not an async payment: one completed event only.
+	waitSessionEvents(t, sink, cs.ID, "checkout.session.completed:unpaid")
 }
