@@ -204,6 +204,9 @@ func addFlowRoutes(t *[numRoutes]route) {
 	add(routeCustomerSearch, http.MethodGet, "/v1/customers/search", (*Provider).customerSearch, specs(map[string]paramSpec{"query": scalar, "limit": scalar, "page": scalar}))
 	add(routeCustomerRetrieve, http.MethodGet, "/v1/customers/{id}", (*Provider).customerRetrieve, specs(map[string]paramSpec{}))
 	add(routeCustomerUpdate, http.MethodPost, "/v1/customers/{id}", (*Provider).customerUpdate, custParams())
+	for _, k := range []string{"bank_account", "card", "default_alipay_account", "default_bank_account", "default_card"} {
+		t[routeCustomerUpdate].params[k] = anyP
+	}
 	add(routeCustomerDelete, http.MethodDelete, "/v1/customers/{id}", (*Provider).customerDelete, map[string]paramSpec{})
 	add(routeCustomerPMList, http.MethodGet, "/v1/customers/{id}/payment_methods", (*Provider).customerPMList,
 		withList(map[string]paramSpec{"type": scalar, "allow_redisplay": scalar}))
@@ -212,9 +215,17 @@ func addFlowRoutes(t *[numRoutes]route) {
 	add(routePMCreate, http.MethodPost, "/v1/payment_methods", (*Provider).pmCreate, specs(map[string]paramSpec{
 		"type": scalar, "card": card, "billing_details": anyP, "metadata": meta, "customer": scalar, "payment_method": scalar,
 		"allow_redisplay": scalar, "radar_options": anyP}))
-	add(routePMList, http.MethodGet, "/v1/payment_methods", (*Provider).pmList, withList(map[string]paramSpec{"customer": scalar, "type": scalar, "allow_redisplay": scalar}))
+	// The other payment method types' details: taken, and refused by type
+	// (card only) with a clear message.
+	for _, k := range strings.Fields(`acss_debit affirm afterpay_clearpay alipay alma amazon_pay au_becs_debit bacs_debit bancontact
+		billie bizum blik boleto cashapp crypto custom customer_balance eps fpx giropay grabpay ideal interac_present kakao_pay klarna
+		konbini kr_card link mb_way mobilepay multibanco naver_pay nz_bank_account oxxo p24 pay_by_bank payco paynow paypal payto pix
+		promptpay revolut_pay samsung_pay satispay scalapay sepa_debit sofort sunbit swish twint upi us_bank_account wechat_pay zip`) {
+		t[routePMCreate].params[k] = anyP
+	}
+	add(routePMList, http.MethodGet, "/v1/payment_methods", (*Provider).pmList, withList(map[string]paramSpec{"customer": scalar, "customer_account": scalar, "type": scalar, "allow_redisplay": scalar}))
 	add(routePMRetrieve, http.MethodGet, "/v1/payment_methods/{id}", (*Provider).pmRetrieve, specs(map[string]paramSpec{}))
-	add(routePMAttach, http.MethodPost, "/v1/payment_methods/{id}/attach", (*Provider).pmAttach, specs(map[string]paramSpec{"customer": scalar}))
+	add(routePMAttach, http.MethodPost, "/v1/payment_methods/{id}/attach", (*Provider).pmAttach, specs(map[string]paramSpec{"customer": scalar, "customer_account": scalar}))
 	add(routePMDetach, http.MethodPost, "/v1/payment_methods/{id}/detach", (*Provider).pmDetach, specs(map[string]paramSpec{}))
 
 	add(routeProductCreate, http.MethodPost, "/v1/products", (*Provider).productCreate, specs(map[string]paramSpec{
@@ -243,9 +254,11 @@ func addFlowRoutes(t *[numRoutes]route) {
 		"discounts": anyP, "shipping_options": anyP, "after_expiration": anyP, "customer_update": anyP,
 		"payment_method_collection": scalar, "payment_method_configuration": scalar, "saved_payment_method_options": anyP,
 		"adaptive_pricing": anyP, "optional_items": anyP, "branding_settings": anyP, "name_collection": anyP,
-		"origin_context": scalar, "permissions": anyP, "wallet_options": anyP, "excluded_payment_method_types": list}))
+		"origin_context": scalar, "permissions": anyP, "wallet_options": anyP, "excluded_payment_method_types": list,
+		"customer_account": scalar, "integration_identifier": scalar, "managed_payments": anyP, "payment_method_data": anyP,
+		"setup_intent_data": anyP, "subscription_data": anyP}))
 	add(routeCheckoutList, http.MethodGet, "/v1/checkout/sessions", (*Provider).sessionList, withList(map[string]paramSpec{
-		"customer": scalar, "customer_details": anyP, "payment_intent": scalar, "payment_link": scalar, "status": scalar, "subscription": scalar}))
+		"customer": scalar, "customer_account": scalar, "customer_details": anyP, "payment_intent": scalar, "payment_link": scalar, "status": scalar, "subscription": scalar}))
 	add(routeCheckoutRetrieve, http.MethodGet, "/v1/checkout/sessions/{id}", (*Provider).sessionRetrieve, specs(map[string]paramSpec{}))
 	add(routeCheckoutLineItems, http.MethodGet, "/v1/checkout/sessions/{id}/line_items", (*Provider).sessionLineItems, withList(map[string]paramSpec{}))
 	add(routeCheckoutExpire, http.MethodPost, "/v1/checkout/sessions/{id}/expire", (*Provider).sessionExpire, specs(map[string]paramSpec{}))
