@@ -276,7 +276,7 @@ func (p *Provider) emitSessionLocked(c *call, typ string, s *checkoutSession) {
 	p.emitObjLocked(c, typ, s.id, p.sessionJSONLocked(s, sessionExpand{}))
 }
 
-// readLineItems reads line_items[i][price] or line_items[i][price_data]
+// readLineItemsLocked reads line_items[i][price] or line_items[i][price_data]
 // with line_items[i][quantity].
 func (p *Provider) readLineItemsLocked(c *call) ([]lineItem, *apiError) {
 	f := c.f

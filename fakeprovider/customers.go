@@ -91,7 +91,7 @@ func (cu *customer) object() customerObject {
 	return o
 }
 
-// customerFields reads what create and update share into cu; it returns
+// readCustomer reads what create and update share into cu; it returns
 // the payment_method to attach, if any.
 func readCustomer(f *form, cu *customer) (string, *apiError) {
 	for _, fld := range []struct {

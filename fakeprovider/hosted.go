@@ -237,6 +237,13 @@ func (p *Provider) payLocked(c *call, s *checkoutSession, cardIn, email string) 
 		s.email = email
 	}
 	pi := p.startSessionPILocked(c, s)
+	if pi.status == statusCanceled {
+		// The service canceled the session's PaymentIntent: the customer
+		// pays with a new one.
+		delete(p.st.fl.sessByPI, pi)
+		s.pi = nil
+		pi = p.startSessionPILocked(c, s)
+	}
 	switch pi.status {
 	case statusRequiresPaymentMethod, statusRequiresConfirmation, statusRequiresAction:
 	default:
