@@ -218,3 +218,24 @@ func TestStripeJSKeyParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserCreatesThePaymentMethod: Stripe.js's older flow makes the
+// PaymentMethod with the publishable key, then confirms with its id.
+func TestBrowserCreatesThePaymentMethod(t *testing.T) {
+	h := newHarness(t)
+	pi := serverCreate(t, h, "o-cpm")
+	pm, err := h.browser().V1PaymentMethods.Create(bg, &stripe.PaymentMethodCreateParams{Type: stripe.String("card"),
+		Card: &stripe.PaymentMethodCreateCardParams{Token: stripe.String("tok_mastercard")}})
+	if err != nil || pm.Card == nil || pm.Card.Last4 != "4444" {
+		t.Fatalf("create payment method: %v %+v", err, pm)
+	}
+	params := &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String(pm.ID), ReturnURL: stripe.String("https://shop.example/r")}
+	params.AddExtra("client_secret", pi.ClientSecret)
+	got, err := h.browser().V1PaymentIntents.Confirm(bg, pi.ID, params)
+	if err != nil || got.Status != stripe.PaymentIntentStatusSucceeded {
+		t.Fatalf("confirm with the new payment method: %v %+v", err, got)
+	}
+	if _, err := h.browser().V1PaymentMethods.Retrieve(bg, pm.ID, nil); stripeErr(t, err).HTTPStatusCode != 403 {
+		t.Fatal("retrieving a payment method with the publishable key")
+	}
+}
