@@ -177,6 +177,17 @@ func TestFaultsOnFlowEndpoints(t *testing.T) {
 		t.Fatalf("session events %v", got)
 	}
 
+	// A slow hosted page is slow and still pays.
+	slow := mustAdd(t, h.p, Fault{Kind: FaultSlow, Endpoint: "POST /pay/{id}", Delay: 100 * time.Millisecond, Count: 1})
+	cs3 := newSession(t, sc, "o-slow")
+	start := time.Now()
+	if status, _, _ := customerPost(t, cs3.URL, url.Values{"card": {"4242424242424242"}}); status != http.StatusSeeOther || faultHits(t, h.p, slow) != 1 {
+		t.Fatalf("slow page: %d", status)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Fatalf("the slow fault acted but the answer took %v", d)
+	}
+
 	// A decline forced by a fault applies to the hosted page's payments.
 	mustAdd(t, h.p, Fault{Kind: FaultDecline, DeclineCode: "insufficient_funds", Endpoint: "POST /pay/{id}"})
 	cs2 := newSession(t, sc, "o-dec")
