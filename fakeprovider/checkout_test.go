@@ -276,10 +276,17 @@ func TestCheckoutSessionBadInput(t *testing.T) {
 		{base + "&line_items[0][quantity]=1&expires_at=1", "expires_at"},
 		{base + "&line_items[0][quantity]=1&success_url=ftp://x", "success_url"},
 		{base + "&line_items[0][quantity]=1&expand[]=nope", "expand"},
+		{base + "&line_items[0][quantity]=1&line_items[1][quantity]=1&line_items[1][price_data][currency]=eur&line_items[1][price_data][unit_amount]=5&line_items[1][price_data][product_data][name]=y", "line_items"},
+		{base + "&line_items[0][quantity]=1&line_items[1][quantity]=1&line_items[1][price_data][currency]=usd&line_items[1][price_data][unit_amount]=5&line_items[1][price_data][product]=prod_nope", "line_items[1][price_data][product]"},
 	} {
 		status, _, body := h.raw("POST", "/v1/checkout/sessions", tc.body, nil)
 		if status != 400 && status != 404 || !strings.Contains(body, `"param":"`+tc.param+`"`) {
 			t.Errorf("%s: %d %s", tc.body, status, body)
+		}
+	}
+	for _, path := range []string{"/v1/prices", "/v1/products", "/v1/checkout/sessions"} {
+		if status, _, body := h.raw("GET", path, "", nil); status != 200 || !strings.Contains(body, `"data":[]`) {
+			t.Fatalf("a refused session left %s: %s", path, body)
 		}
 	}
 	if status, _, body := h.raw("POST", "/v1/checkout/sessions", base+"&line_items[0][quantity]=1", nil); status != 200 {
