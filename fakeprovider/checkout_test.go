@@ -178,6 +178,9 @@ func TestCheckoutSessionDeclineThen3DS(t *testing.T) {
 	if err != nil || got.Status != stripe.CheckoutSessionStatusOpen || got.PaymentIntent == nil {
 		t.Fatalf("during the challenge: %v %+v", err, got)
 	}
+	if status, _, _ := customerPost(t, cs.URL+"/authenticate", url.Values{}); status != http.StatusBadRequest {
+		t.Fatalf("authenticate without a result: %d", status)
+	}
 	status, loc, body := customerPost(t, cs.URL+"/authenticate", url.Values{"result": {"complete"}})
 	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "https://shop.example/done") {
 		t.Fatalf("authenticate: %d %q %s", status, loc, body)
