@@ -392,3 +392,24 @@ func TestCheckoutSessionManualCapture(t *testing.T) {
 	// A manual capture is not an async payment: one completed event only.
 	waitSessionEvents(t, sink, cs.ID, "checkout.session.completed:unpaid")
 }
+
+func TestCheckoutSessionFailedAuthentication(t *testing.T) {
+	h := newHarness(t)
+	sc := h.client(0, 0)
+	cs := newSession(t, sc, "o-3dsfail")
+	if status, _, _ := customerPost(t, cs.URL, url.Values{"card": {"4000000000003220"}}); status != 200 {
+		t.Fatalf("challenge: %d", status)
+	}
+	status, _, body := customerPost(t, cs.URL+"/authenticate", url.Values{"result": {"fail"}})
+	if status != http.StatusPaymentRequired || !strings.Contains(body, "failed authentication") || !strings.Contains(body, `data-status="open"`) {
+		t.Fatalf("failed authentication: %d %s", status, body)
+	}
+	got, err := sc.V1CheckoutSessions.Retrieve(bg, cs.ID, &stripe.CheckoutSessionRetrieveParams{Expand: []*string{stripe.String("payment_intent")}})
+	if err != nil || got.Status != stripe.CheckoutSessionStatusOpen || got.PaymentIntent.Status != stripe.PaymentIntentStatusRequiresPaymentMethod {
+		t.Fatalf("after a failed authentication: %v %+v", err, got)
+	}
+	// Another card on the same page pays.
+	if status, _, _ := customerPost(t, cs.URL, url.Values{"card": {"5555555555554444"}}); status != http.StatusSeeOther {
+		t.Fatalf("second card: %d", status)
+	}
+}
