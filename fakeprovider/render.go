@@ -425,10 +425,13 @@ func appendListTail(b []byte, hasMore bool, url string) []byte {
 func (p *Provider) appendClientSecret(b []byte, id string) []byte {
 	b = append(b, id...)
 	b = append(b, "_secret_"...)
-	h := mix64(saltOf(id) ^ p.ids.seed)
+	// Ten base62 digits use 60 of a word's 64 bits: each ten come from a
+	// word of their own, so none of the 24 runs out into zeros.
+	salt := saltOf(id) ^ p.ids.seed
+	var h uint64
 	for i := 0; i < 24; i++ {
-		if i == 12 {
-			h = mix64(h)
+		if i%10 == 0 {
+			h = mix64(salt + uint64(i))
 		}
 		b = append(b, base62[h%62])
 		h /= 62
