@@ -220,21 +220,14 @@ func (li lineItem) object() lineItemObject {
 // sessionExpand is what a session answer expands.
 type sessionExpand struct{ pi, lineItems, customer bool }
 
-// readSessionExpand reads expand[] of a session, or of a list of them
+// sessionExpand reads expand[] of a session, or of a list of them
 // (list: each path starts with "data.").
-func readSessionExpand(f *form, list bool) (sessionExpand, *apiError) {
-	var x sessionExpand
-	l, _, e := f.list("expand")
-	if e != nil {
-		return x, e
-	}
+func (in *reader) sessionExpand(list bool) (x sessionExpand) {
+	l, _ := in.list("expand")
 	for _, s := range l {
-		path := s
-		if list {
-			var ok bool
-			if path, ok = strings.CutPrefix(s, "data."); !ok {
-				return x, invalidParam("expand", fmt.Sprintf("This property cannot be expanded (%s). A list's objects are expanded as data.<field>.", truncateForMsg(s)))
-			}
+		path, inData := strings.CutPrefix(s, "data.")
+		if inData != list {
+			path = "" // refused below
 		}
 		switch path {
 		case "payment_intent":
@@ -244,10 +237,10 @@ func readSessionExpand(f *form, list bool) (sessionExpand, *apiError) {
 		case "customer":
 			x.customer = true
 		default:
-			return x, invalidParam("expand", fmt.Sprintf("This property cannot be expanded (%s).", truncateForMsg(s)))
+			in.fail(invalidParam("expand", fmt.Sprintf("This property cannot be expanded (%s).", truncateForMsg(s))))
 		}
 	}
-	return x, nil
+	return x
 }
 
 func (p *Provider) sessionJSONLocked(s *checkoutSession, x sessionExpand) sessionObject {
@@ -394,9 +387,15 @@ func (p *Provider) readLineItemsLocked(c *call) ([]lineDraft, *apiError) {
 	return items, nil
 }
 
-// readPIData reads payment_intent_data: metadata, capture_method and
+// piData reads payment_intent_data: metadata, capture_method and
 // description are kept; the other documented keys are accepted.
-func readPIData(f *form, s *checkoutSession) *apiError {
+func (in *reader) piData(s *checkoutSession) {
+	if in.err == nil {
+		in.fail(piData(in.f, s))
+	}
+}
+
+func piData(f *form, s *checkoutSession) *apiError {
 	n := f.lookup("payment_intent_data")
 	if n < 0 {
 		return nil
@@ -440,82 +439,60 @@ func readPIData(f *form, s *checkoutSession) *apiError {
 }
 
 func (p *Provider) sessionCreate(c *call) *result {
-	f := c.f
-	mode, ok, e := f.strParam("mode")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if !ok {
-		return p.errResult(c, missingParam("mode"))
-	}
-	if mode != "payment" {
-		return p.errResult(c, invalidParam("mode", fmt.Sprintf("Invalid mode %q: this provider serves mode=payment only (setup and subscription are not supported).", truncateForMsg(mode))))
+	in := c.in()
+	switch mode, ok := in.str("mode"); {
+	case !in.ok():
+	case !ok:
+		in.fail(missingParam("mode"))
+	case mode != "payment":
+		in.fail(invalidParam("mode", fmt.Sprintf("Invalid mode %q: this provider serves mode=payment only (setup and subscription are not supported).", truncateForMsg(mode))))
 	}
 	s := &checkoutSession{status: sessionOpen, paymentStatus: "unpaid"}
 	for _, fld := range []struct {
 		name string
 		dst  *string
 	}{{"customer", &s.customer}, {"customer_email", &s.customerEmail}, {"success_url", &s.successURL}, {"cancel_url", &s.cancelURL}, {"client_reference_id", &s.clientRef}} {
-		if *fld.dst, _, e = f.strParam(fld.name); e != nil {
-			return p.errResult(c, e)
-		}
+		*fld.dst, _ = in.str(fld.name)
 	}
 	if s.customer != "" && s.customerEmail != "" {
-		return p.errResult(c, exclusiveParams("customer", "customer_email"))
+		in.fail(exclusiveParams("customer", "customer_email"))
 	}
 	if len(s.clientRef) > 200 {
-		return p.errResult(c, invalidParam("client_reference_id", "client_reference_id must be at most 200 characters."))
+		in.fail(invalidParam("client_reference_id", "client_reference_id must be at most 200 characters."))
 	}
 	// ui_mode is hosted/embedded/custom up to the clover API versions,
 	// hosted_page/embedded_page/elements since; the answer says null (the
 	// default, hosted), which both accept.
-	if ui, _, e := f.enumParam("ui_mode", "hosted", "embedded", "custom", "hosted_page", "embedded_page", "elements"); e != nil {
-		return p.errResult(c, e)
-	} else if ui != "" && ui != "hosted" && ui != "hosted_page" {
-		return p.errResult(c, invalidParam("ui_mode", "This provider serves hosted Checkout only (ui_mode=hosted)."))
+	if ui := in.enum("ui_mode", "hosted", "embedded", "custom", "hosted_page", "embedded_page", "elements"); ui != "" && ui != "hosted" && ui != "hosted_page" {
+		in.fail(invalidParam("ui_mode", "This provider serves hosted Checkout only (ui_mode=hosted)."))
 	}
 	if s.successURL == "" {
-		return p.errResult(c, missingParam("success_url"))
+		in.fail(missingParam("success_url"))
 	}
 	for _, u := range []struct{ name, v string }{{"success_url", s.successURL}, {"cancel_url", s.cancelURL}} {
 		if u.v != "" && !strings.HasPrefix(u.v, "http://") && !strings.HasPrefix(u.v, "https://") {
-			return p.errResult(c, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "url_invalid", param: u.name,
+			in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "url_invalid", param: u.name,
 				message: "Not a valid URL"})
 		}
 	}
-	md, _, _, e := f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	md, _, _ := in.metadata()
 	s.metadata = setMetadata(nil, md, false)
-	if e := readPIData(f, s); e != nil {
-		return p.errResult(c, e)
-	}
-	types, _, e := f.list("payment_method_types")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	for _, t := range types {
-		if t != "card" {
-			return p.errResult(c, invalidParam("payment_method_types", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(t))))
-		}
-	}
-	x, e := readSessionExpand(f, false)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	exp, hasExp, e := f.int64Param("expires_at")
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	in.piData(s)
+	types, _ := in.list("payment_method_types")
+	in.cardOnly(types)
+	x := in.sessionExpand(false)
+	exp, hasExp := in.num("expires_at")
 	now := p.nowFor(c)
 	s.created = now.Unix()
 	s.expiresAt = now.Add(sessionDefaultTTL).Unix()
 	if hasExp {
 		if exp < now.Add(sessionMinTTL).Unix() || exp > s.expiresAt {
-			return p.errResult(c, invalidParam("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation."))
+			in.fail(invalidParam("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation."))
 		}
 		s.expiresAt = exp
+	}
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 
 	p.mu.Lock()
@@ -578,9 +555,10 @@ func (p *Provider) hostedURL(r *http.Request, id string) string {
 }
 
 func (p *Provider) sessionRetrieve(c *call) *result {
-	x, e := readSessionExpand(c.f, false)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	x := in.sessionExpand(false)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -592,25 +570,15 @@ func (p *Provider) sessionRetrieve(c *call) *result {
 }
 
 func (p *Provider) sessionList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
+	in := c.in()
+	lp := in.listParams()
 	var filt struct{ customer, pi, status string }
-	for _, fld := range []struct {
-		name string
-		dst  *string
-	}{{"customer", &filt.customer}, {"payment_intent", &filt.pi}} {
-		if *fld.dst, _, e = c.f.strParam(fld.name); e != nil {
-			return p.errResult(c, e)
-		}
-	}
-	if filt.status, _, e = c.f.enumParam("status", sessionOpen, sessionComplete, sessionExpired); e != nil {
-		return p.errResult(c, e)
-	}
-	x, e := readSessionExpand(c.f, true)
-	if e != nil {
-		return p.errResult(c, e)
+	filt.customer, _ = in.str("customer")
+	filt.pi, _ = in.str("payment_intent")
+	filt.status = in.enum("status", sessionOpen, sessionComplete, sessionExpired)
+	x := in.sessionExpand(true)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -629,9 +597,10 @@ func (p *Provider) sessionList(c *call) *result {
 }
 
 func (p *Provider) sessionLineItems(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -90,40 +90,30 @@ func (cu *customer) object() customerObject {
 	return o
 }
 
-// readCustomer reads what create and update share into cu; it returns
-// the payment_method to attach, if any.
-func readCustomer(f *form, cu *customer) (string, *apiError) {
+// customer reads what create and update share into cu; it returns the
+// payment_method to attach, if any.
+func (in *reader) customer(cu *customer) string {
 	for _, fld := range []struct {
 		name string
 		dst  *string
 		max  int
 	}{{"email", &cu.email, 512}, {"name", &cu.name, 256}, {"description", &cu.description, 350}, {"phone", &cu.phone, 20}} {
-		v, ok, e := f.strParam(fld.name)
-		if e != nil {
-			return "", e
-		}
-		if !ok {
+		v, ok := in.str(fld.name)
+		switch {
+		case !ok:
 			continue
-		}
-		if len(v) > fld.max {
-			return "", invalidParam(fld.name, fmt.Sprintf("Invalid %s: must be at most %d characters.", fld.name, fld.max))
-		}
-		if fld.name == "email" && v != "" && (strings.Count(v, "@") != 1 || strings.HasPrefix(v, "@") || strings.HasSuffix(v, "@")) {
-			return "", &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "email_invalid", param: "email",
-				message: fmt.Sprintf("Invalid email address: %s", truncateForMsg(v))}
+		case len(v) > fld.max:
+			in.fail(invalidParam(fld.name, fmt.Sprintf("Invalid %s: must be at most %d characters.", fld.name, fld.max)))
+		case fld.name == "email" && v != "" && (strings.Count(v, "@") != 1 || strings.HasPrefix(v, "@") || strings.HasSuffix(v, "@")):
+			in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "email_invalid", param: "email",
+				message: fmt.Sprintf("Invalid email address: %s", truncateForMsg(v))})
 		}
 		*fld.dst = v
 	}
-	md, mdSent, cleared, e := f.metadataParam()
-	if e != nil {
-		return "", e
-	}
-	if mdSent {
+	if md, sent, cleared := in.metadata(); sent {
 		cu.metadata = setMetadata(cu.metadata, md, cleared)
 	}
-	if kv, sent, cleared, e := f.hash("address"); e != nil {
-		return "", e
-	} else if sent {
+	if kv, sent, cleared := in.hash("address"); sent {
 		if cleared || cu.addr == nil {
 			cu.addr = map[string]string{}
 		}
@@ -131,13 +121,11 @@ func readCustomer(f *form, cu *customer) (string, *apiError) {
 			cu.addr[p.key] = p.val
 		}
 	}
-	if dpm, ok, e := subStr(f, "invoice_settings", "default_payment_method"); e != nil {
-		return "", e
-	} else if ok {
+	if dpm, ok := in.subStr("invoice_settings", "default_payment_method"); ok {
 		cu.defaultPM = dpm
 	}
-	pm, _, e := f.strParam("payment_method")
-	return pm, e
+	pm, _ := in.str("payment_method")
+	return pm
 }
 
 // subStr reads a[b] from a parameter taken with any shape (anyP).
@@ -161,9 +149,10 @@ func subStr(f *form, name, key string) (string, bool, *apiError) {
 
 func (p *Provider) customerCreate(c *call) *result {
 	var v customer
-	pmID, e := readCustomer(c.f, &v)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	pmID := in.customer(&v)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -218,9 +207,10 @@ func (p *Provider) customerUpdate(c *call) *result {
 	for k, a := range cu.addr {
 		v.addr[k] = a
 	}
-	pmID, e := readCustomer(c.f, &v)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	pmID := in.customer(&v)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	if pmID != "" {
 		if _, e := p.attachLocked(c, pmID, v.id, "payment_method"); e != nil {
@@ -251,13 +241,11 @@ func (p *Provider) customerDelete(c *call) *result {
 }
 
 func (p *Provider) customerList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	email, _, e := c.f.strParam("email")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	email, _ := in.str("email")
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -173,3 +173,80 @@ func TestProductsAndPrices(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedPaymentMethodOnPaymentIntents: a PaymentMethod made by create
+// or attach pays as its card, and the PaymentIntent (and its charge and
+// events) show the saved id, on a server-side create, a server-side
+// confirm and the browser's confirm; a saved declining card declines.
+func TestSavedPaymentMethodOnPaymentIntents(t *testing.T) {
+	h := newHarness(t)
+	sc := h.client(0, 0)
+	cus, err := sc.V1Customers.Create(bg, &stripe.CustomerCreateParams{Email: stripe.String("grace@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attached, err := sc.V1PaymentMethods.Attach(bg, "pm_card_mastercard", &stripe.PaymentMethodAttachParams{Customer: stripe.String(cus.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	made, err := sc.V1PaymentMethods.Create(bg, &stripe.PaymentMethodCreateParams{Type: stripe.String("card"),
+		Card: &stripe.PaymentMethodCreateCardParams{Token: stripe.String("tok_chargeCustomerFail")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expand := []*string{stripe.String("latest_charge"), stripe.String("payment_method")}
+
+	pi, err := sc.V1PaymentIntents.Create(bg, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(700), Currency: stripe.String("usd"),
+		Customer: stripe.String(cus.ID), PaymentMethod: stripe.String(attached.ID), PaymentMethodTypes: []*string{stripe.String("card")},
+		Confirm: stripe.Bool(true), Expand: expand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pi.Status != stripe.PaymentIntentStatusSucceeded || pi.PaymentMethod == nil || pi.PaymentMethod.ID != attached.ID ||
+		pi.PaymentMethod.Card == nil || pi.PaymentMethod.Card.Last4 != "4444" || pi.LatestCharge == nil ||
+		pi.LatestCharge.PaymentMethod != attached.ID {
+		t.Fatalf("server create with a saved card: %+v", pi)
+	}
+
+	open, err := sc.V1PaymentIntents.Create(bg, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(800), Currency: stripe.String("usd"),
+		PaymentMethodTypes: []*string{stripe.String("card")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sc.V1PaymentIntents.Confirm(bg, open.ID, &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String(made.ID)})
+	if se := stripeErr(t, err); se.Code != "card_declined" || se.PaymentMethod == nil || se.PaymentMethod.ID != made.ID {
+		t.Fatalf("server confirm with a saved declining card: %+v", se)
+	}
+
+	browserPI := serverCreate(t, h, "o-saved")
+	params := &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String(attached.ID), ReturnURL: stripe.String("https://shop.example/return")}
+	params.AddExtra("client_secret", browserPI.ClientSecret)
+	got, err := h.browser().V1PaymentIntents.Confirm(bg, browserPI.ID, params)
+	if err != nil || got.Status != stripe.PaymentIntentStatusSucceeded || got.PaymentMethod == nil || got.PaymentMethod.ID != attached.ID {
+		t.Fatalf("browser confirm with a saved card: %v %+v", err, got)
+	}
+
+	if _, err := sc.V1PaymentIntents.Create(bg, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(700), Currency: stripe.String("usd"),
+		PaymentMethod: stripe.String("pm_NotSaved1"), Confirm: stripe.Bool(true)}); stripeErr(t, err).Code != "resource_missing" {
+		t.Fatalf("an unknown PaymentMethod: %v", err)
+	}
+}
+
+// TestServerCreateWithPaymentMethodData: payment_method_data with a card
+// token and confirm=true pays in one call, as Stripe does.
+func TestServerCreateWithPaymentMethodData(t *testing.T) {
+	h := newHarness(t)
+	params := &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(1200), Currency: stripe.String("usd"),
+		PaymentMethodTypes: []*string{stripe.String("card")}, Confirm: stripe.Bool(true),
+		PaymentMethodData: &stripe.PaymentIntentCreatePaymentMethodDataParams{Type: stripe.String("card")}}
+	params.AddExtra("payment_method_data[card][token]", "tok_visa")
+	pi, err := h.client(0, 0).V1PaymentIntents.Create(bg, params)
+	if err != nil || pi.Status != stripe.PaymentIntentStatusSucceeded || pi.PaymentMethod == nil || pi.AmountReceived != 1200 {
+		t.Fatalf("create with payment_method_data: %v %+v", err, pi)
+	}
+	params.AddExtra("payment_method_data[card][token]", "tok_chargeDeclined")
+	params.SetIdempotencyKey("k-declined")
+	if _, err := h.client(0, 0).V1PaymentIntents.Create(bg, params); stripeErr(t, err).Code != "card_declined" {
+		t.Fatalf("a declining token: %v", err)
+	}
+}

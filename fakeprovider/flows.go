@@ -83,9 +83,7 @@ func newList[T any](data []T, hasMore bool, url string) listEnvelope[T] {
 }
 
 // prepareCall runs before a handler for what Stripe checks in front of
-// the endpoints: a publishable key names a PaymentIntent's client_secret,
-// and payment_method_data, tokens and saved PaymentMethods resolve to the
-// test card that decides the payment.
+// the endpoints: a publishable key names a PaymentIntent's client_secret.
 func (p *Provider) prepareCall(c *call) *apiError {
 	if c.keyInForm {
 		if e := p.keyFromForm(c); e != nil {
@@ -96,10 +94,6 @@ func (p *Provider) prepareCall(c *call) *apiError {
 		if e := p.checkClientSecret(c); e != nil {
 			return e
 		}
-	}
-	switch c.route {
-	case routePICreate, routePIConfirm, routePIUpdate:
-		return p.resolvePaymentMethod(c)
 	}
 	return nil
 }

@@ -199,12 +199,10 @@ func (p *Provider) hostedPage(c *call) *result {
 }
 
 func (p *Provider) hostedSubmit(c *call) *result {
-	cardIn, _, e := c.f.strParam("card")
-	if e != nil {
-		return pageResult(e.status, page{Title: "Bad request", Error: e.message})
-	}
-	email, _, e := c.f.strParam("email")
-	if e != nil {
+	in := c.in()
+	cardIn, _ := in.str("card")
+	email, _ := in.str("email")
+	if e := in.err; e != nil {
 		return pageResult(e.status, page{Title: "Bad request", Error: e.message})
 	}
 	return p.withSession(c, func(s *checkoutSession) *result { return p.payLocked(c, s, cardIn, email) })
@@ -250,7 +248,7 @@ func (p *Provider) payLocked(c *call, s *checkoutSession, cardIn, email string) 
 		// Paid or processing already: the session has moved on with it.
 		return p.afterPaymentLocked(s, http.StatusConflict, "This payment is already being processed.", "payment_intent_unexpected_state")
 	}
-	pi.paymentMethod = card.id
+	pi.setPM(card.id, card)
 	pi.status = statusRequiresConfirmation
 	pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 	if e := p.confirmLocked(c, pi, confirmOpts{returnURL: s.url}); e != nil {
@@ -260,11 +258,12 @@ func (p *Provider) payLocked(c *call, s *checkoutSession, cardIn, email string) 
 }
 
 func (p *Provider) hostedAuth(c *call) *result {
-	res, ok, e := c.f.enumParam("result", "complete", "fail")
-	if e == nil && !ok {
-		e = missingParam("result")
+	in := c.in()
+	if !in.has("result") {
+		in.fail(missingParam("result"))
 	}
-	if e != nil {
+	res := in.enum("result", "complete", "fail")
+	if e := in.err; e != nil {
 		return pageResult(e.status, page{Title: "Bad request", Error: e.message})
 	}
 	return p.withSession(c, func(s *checkoutSession) *result { return p.authLocked(s, res != "fail") })

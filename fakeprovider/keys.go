@@ -81,11 +81,12 @@ func (p *Provider) publishableKey(c *call, k string) *apiError {
 
 // keyFromForm authorizes a request whose key came as the key parameter.
 func (p *Provider) keyFromForm(c *call) *apiError {
-	k, ok, e := c.f.strParam("key")
-	if e != nil {
-		return e
+	in := c.in()
+	k, _ := in.str("key")
+	if in.err != nil {
+		return in.err
 	}
-	if !ok || k == "" {
+	if k == "" {
 		return p.authenticate(c.r) // no key at all: Stripe's 401
 	}
 	return p.publishableKey(c, k)
@@ -97,11 +98,12 @@ func (p *Provider) checkClientSecret(c *call) *apiError {
 	if c.route != routePIRetrieve && c.route != routePIConfirm {
 		return nil
 	}
-	secret, ok, e := c.f.strParam("client_secret")
-	if e != nil {
-		return e
+	in := c.in()
+	secret, _ := in.str("client_secret")
+	if in.err != nil {
+		return in.err
 	}
-	if !ok || secret == "" {
+	if secret == "" {
 		return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "parameter_missing", param: "client_secret",
 			message: "Missing required param: client_secret. A publishable key can act on this PaymentIntent only together with its client_secret."}
 	}

@@ -33,6 +33,7 @@ type paymentIntent struct {
 	createdNs        int64      // provider time of creation, Unix nanoseconds
 	metadata         []pair     // sorted by key
 	paymentMethod    string
+	pmCard           *testCard // the test card behind paymentMethod (setPM)
 	pmTypes          []string
 	x                *piExtra // never nil; replaced, never edited in place
 	latestCharge     *charge
@@ -99,7 +100,8 @@ type charge struct {
 	failureMessage string
 	declineCode    string
 	card           *testCard
-	hasTxn         bool // has a balance transaction (txn_ + the id's suffix)
+	pmID           string // the PaymentMethod charged: card's test id or a saved one
+	hasTxn         bool   // has a balance transaction (txn_ + the id's suffix)
 	// Copied from the PaymentIntent when the charge is made.
 	description, customer, receiptEmail string
 	metadata                            []pair
@@ -220,6 +222,12 @@ const (
 )
 
 // stored is an object kept in creation order.
+// setPM sets the PaymentIntent's payment method: the id it shows and the
+// test card behind it ("" and nil to clear it).
+func (pi *paymentIntent) setPM(id string, card *testCard) {
+	pi.paymentMethod, pi.pmCard = id, card
+}
+
 type stored interface {
 	position() int
 	// hasID reports whether id is the object's id.

@@ -229,12 +229,6 @@ func (f *form) metadataParam() (upd []pair, sent, cleared bool, e *apiError) {
 	return kv, sent, cleared, nil
 }
 
-// expansionParam reads expand[] against what the object can expand,
-// to the depth Stripe allows (latest_charge.balance_transaction).
-func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
-	return f.expansions(allowed, false)
-}
-
 // expansions reads expand[]; for a list or search result (list) every
 // path starts with "data." (data.latest_charge).
 func (f *form) expansions(allowed expansion, list bool) (expansion, *apiError) {

@@ -79,104 +79,74 @@ func (p *Provider) pmLocked(id string) *storedPM {
 	return pm
 }
 
-// cardLocked is the test card behind a PaymentMethod id: a test id or a
-// stored PaymentMethod.
-func (p *Provider) cardLocked(id string) *testCard {
-	if c := testCards[id]; c != nil {
-		return c
-	}
+// savedCard is the test card of a saved PaymentMethod, or nil.
+func (p *Provider) savedCard(id string) *testCard {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if pm := p.pmLocked(id); pm != nil {
 		return pm.card
 	}
 	return nil
 }
 
-// resolvePaymentMethod turns payment_method_data (a token, a test id or
-// a test card number) and saved PaymentMethods into the test card id the
-// PaymentIntent handlers charge. The request's parameters as sent (and so
-// its idempotency fingerprint) are unchanged.
-func (p *Provider) resolvePaymentMethod(c *call) *apiError {
-	f := c.f
-	pmNode := f.lookup("payment_method")
-	if pmNode >= 0 && f.nodes[pmNode].kind == kindValue && testCards[f.nodes[pmNode].val] != nil {
-		return nil // the common case: a test id
-	}
-	if f.has("payment_method_data") {
-		if pmNode >= 0 {
-			return exclusiveParams("payment_method", "payment_method_data")
-		}
-		card, e := cardFromData(f)
-		if e != nil {
-			return e
-		}
-		return f.insertErr("payment_method", card.id)
-	}
-	if pmNode < 0 || f.nodes[pmNode].kind != kindValue {
-		return nil
-	}
-	id := f.nodes[pmNode].val
-	if !strings.HasPrefix(id, prefixPM) && !strings.HasPrefix(id, "tok_") {
-		return nil
-	}
-	p.mu.Lock()
-	card := p.cardLocked(id)
-	p.mu.Unlock()
-	if card == nil {
-		card = testCardFor(id)
-	}
-	if card != nil {
-		f.nodes[pmNode].val = card.id
-	}
-	return nil
-}
-
-// insertErr places a value in the decoded tree (not in the pairs sent).
-func (f *form) insertErr(key, val string) *apiError {
-	if err := f.insert(key, val); err != nil {
-		return formErr(err)
-	}
-	return nil
-}
-
-// cardFromData reads payment_method_data[type]=card with
+// cardData reads payment_method_data[type]=card with
 // payment_method_data[card][token] (tok_visa or pm_card_visa) or
 // payment_method_data[card][number].
-func cardFromData(f *form) (*testCard, *apiError) {
+func (in *reader) cardData() *testCard {
+	if in.err != nil {
+		return nil
+	}
+	f := in.f
 	d := f.lookup("payment_method_data")
 	if f.nodes[d].kind != kindHash {
-		return nil, invalidParam("payment_method_data", "Invalid hash: payment_method_data must be a hash.")
+		in.fail(invalidParam("payment_method_data", "Invalid hash: payment_method_data must be a hash."))
+		return nil
 	}
-	typ := childVal(f, d, "type")
-	if typ == "" {
-		return nil, missingParam("payment_method_data[type]")
+	switch typ := childVal(f, d, "type"); typ {
+	case "card":
+	case "":
+		in.fail(missingParam("payment_method_data[type]"))
+		return nil
+	default:
+		in.fail(invalidParam("payment_method_data[type]", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(typ))))
+		return nil
 	}
-	if typ != "card" {
-		return nil, invalidParam("payment_method_data[type]", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(typ)))
-	}
-	cn := f.child(d, "card")
-	if cn < 0 || f.nodes[cn].kind != kindHash {
-		return nil, missingParam("payment_method_data[card]")
-	}
-	return cardParam(f, cn, "payment_method_data[card]")
+	return in.cardAt(f.child(d, "card"), "payment_method_data[card]")
 }
 
-// cardParam reads a card hash (token or number) at node cn.
-func cardParam(f *form, cn int32, name string) (*testCard, *apiError) {
+// card reads the card hash name (token or number) of a PaymentMethod.
+func (in *reader) card(name string) *testCard {
+	if in.err != nil {
+		return nil
+	}
+	return in.cardAt(in.f.lookup(name), name)
+}
+
+// cardAt reads a card hash (token or number) at node cn, named name.
+func (in *reader) cardAt(cn int32, name string) *testCard {
+	f := in.f
+	if cn < 0 || f.nodes[cn].kind != kindHash {
+		in.fail(missingParam(name))
+		return nil
+	}
 	if tok := childVal(f, cn, "token"); tok != "" {
 		if c := testCardFor(tok); c != nil && (strings.HasPrefix(tok, "tok_") || strings.HasPrefix(tok, "pm_card_")) {
-			return c, nil
+			return c
 		}
-		return nil, &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: name + "[token]",
-			message: fmt.Sprintf("No such token: '%s'", truncateForMsg(tok))}
+		in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: name + "[token]",
+			message: fmt.Sprintf("No such token: '%s'", truncateForMsg(tok))})
+		return nil
 	}
 	if num := childVal(f, cn, "number"); num != "" {
 		if c := testCardFor(num); c != nil {
-			return c, nil
+			return c
 		}
-		return nil, &apiError{status: http.StatusPaymentRequired, typ: errCard, code: "incorrect_number", param: name + "[number]",
-			message: "Your card number is incorrect."}
+		in.fail(&apiError{status: http.StatusPaymentRequired, typ: errCard, code: "incorrect_number", param: name + "[number]",
+			message: "Your card number is incorrect."})
+		return nil
 	}
-	return nil, missingParam(name + "[token]")
+	in.fail(missingParam(name + "[token]"))
+	return nil
 }
 
 // childVal is the scalar child name of node n, or "".
@@ -277,27 +247,19 @@ func (p *Provider) newPMLocked(c *call, card *testCard, customer string, md []pa
 }
 
 func (p *Provider) pmCreate(c *call) *result {
-	typ, ok, e := c.f.strParam("type")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	typ, ok := in.str("type")
+	md, _, _ := in.metadata()
+	switch {
+	case !in.ok():
+	case !ok:
+		in.fail(missingParam("type"))
+	case typ != "card":
+		in.fail(invalidParam("type", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(typ))))
 	}
-	md, _, _, e := c.f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if !ok {
-		return p.errResult(c, missingParam("type"))
-	}
-	if typ != "card" {
-		return p.errResult(c, invalidParam("type", fmt.Sprintf("The payment method type %q is invalid. This provider supports card only.", truncateForMsg(typ))))
-	}
-	cn := c.f.lookup("card")
-	if cn < 0 {
-		return p.errResult(c, missingParam("card"))
-	}
-	card, e := cardParam(c.f, cn, "card")
-	if e != nil {
-		return p.errResult(c, e)
+	card := in.card("card")
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -318,12 +280,13 @@ func (p *Provider) pmRetrieve(c *call) *result {
 }
 
 func (p *Provider) pmAttach(c *call) *result {
-	cus, ok, e := c.f.strParam("customer")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	cus, _ := in.str("customer")
+	if in.ok() && cus == "" {
+		in.fail(missingParam("customer"))
 	}
-	if !ok || cus == "" {
-		return p.errResult(c, missingParam("customer"))
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -382,15 +345,17 @@ func (p *Provider) pmDetach(c *call) *result {
 	return jsonResult(obj)
 }
 
-// pmListFor lists the PaymentMethods saved for customer.
+// pmListFor lists the PaymentMethods saved for customer (in the path, or
+// the customer parameter when customer is "").
 func (p *Provider) pmListFor(c *call, customer, url string) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	if customer == "" {
+		customer, _ = in.str("customer")
 	}
-	typ, _, e := c.f.strParam("type")
-	if e != nil {
-		return p.errResult(c, e)
+	lp := in.listParams()
+	typ, _ := in.str("type")
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -413,11 +378,7 @@ func (p *Provider) pmListFor(c *call, customer, url string) *result {
 }
 
 func (p *Provider) pmList(c *call) *result {
-	customer, _, e := c.f.strParam("customer")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	return p.pmListFor(c, customer, "/v1/payment_methods")
+	return p.pmListFor(c, "", "/v1/payment_methods")
 }
 
 func (p *Provider) customerPMList(c *call) *result {

@@ -117,31 +117,21 @@ func (p *Provider) newProductLocked(c *call, name, description string, md []pair
 }
 
 func (p *Provider) productCreate(c *call) *result {
-	f := c.f
-	name, ok, e := f.strParam("name")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	name, ok := in.str("name")
+	if in.ok() && !ok {
+		in.fail(missingParam("name"))
+	} else if ok && name == "" {
+		in.fail(emptyParam("name"))
 	}
-	if !ok {
-		return p.errResult(c, missingParam("name"))
+	desc, _ := in.str("description")
+	active, hasActive := in.flag("active")
+	md, _, _ := in.metadata()
+	if in.has("id") {
+		in.fail(invalidParam("id", "Custom product ids are not supported by this provider."))
 	}
-	if name == "" {
-		return p.errResult(c, emptyParam("name"))
-	}
-	desc, _, e := f.strParam("description")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	active, hasActive, e := f.boolParam("active")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	md, _, _, e := f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if f.has("id") {
-		return p.errResult(c, invalidParam("id", "Custom product ids are not supported by this provider."))
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -163,13 +153,11 @@ func (p *Provider) productRetrieve(c *call) *result {
 }
 
 func (p *Provider) productList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	active, hasActive, e := c.f.boolParam("active")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	active, hasActive := in.flag("active")
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -253,54 +241,38 @@ func (p *Provider) makePriceLocked(c *call, in priceInput, cur string, prod *pro
 }
 
 func (p *Provider) priceCreate(c *call) *result {
-	f := c.f
-	var in priceInput
-	var e *apiError
-	if in.currency, _, e = f.strParam("currency"); e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	var pi priceInput
+	pi.currency, _ = in.str("currency")
+	amt, hasAmt := in.num("unit_amount")
+	if in.ok() && !hasAmt {
+		in.fail(missingParam("unit_amount"))
 	}
-	amt, hasAmt, e := f.int64Param("unit_amount")
-	if e != nil {
-		return p.errResult(c, e)
+	pi.unitAmount = amt
+	pi.productID, _ = in.str("product")
+	pi.productName, _ = in.subStr("product_data", "name")
+	if pi.productID != "" && in.has("product_data") {
+		in.fail(exclusiveParams("product", "product_data"))
 	}
-	if !hasAmt {
-		return p.errResult(c, missingParam("unit_amount"))
+	if in.has("recurring") {
+		in.fail(invalidParam("recurring", "Recurring prices are not supported by this provider: it serves one-time payments."))
 	}
-	in.unitAmount = amt
-	if in.productID, _, e = f.strParam("product"); e != nil {
-		return p.errResult(c, e)
+	nick, _ := in.str("nickname")
+	lookupKey, _ := in.str("lookup_key")
+	md, _, _ := in.metadata()
+	if in.ok() {
+		in.fail(checkPriceInput(pi, ""))
 	}
-	if in.productName, _, e = subStr(f, "product_data", "name"); e != nil {
-		return p.errResult(c, e)
-	}
-	if in.productID != "" && f.has("product_data") {
-		return p.errResult(c, exclusiveParams("product", "product_data"))
-	}
-	if f.has("recurring") {
-		return p.errResult(c, invalidParam("recurring", "Recurring prices are not supported by this provider: it serves one-time payments."))
-	}
-	nick, _, e := f.strParam("nickname")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	lookupKey, _, e := f.strParam("lookup_key")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	md, _, _, e := f.metadataParam()
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	if e := checkPriceInput(in, ""); e != nil {
-		return p.errResult(c, e)
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cur, prod, e := p.checkPriceRefsLocked(in, "")
+	cur, prod, e := p.checkPriceRefsLocked(pi, "")
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	pr := p.makePriceLocked(c, in, cur, prod, setMetadata(nil, md, false))
+	pr := p.makePriceLocked(c, pi, cur, prod, setMetadata(nil, md, false))
 	pr.nickname, pr.lookupKey = nick, lookupKey
 	return jsonResult(pr.object())
 }
@@ -316,25 +288,14 @@ func (p *Provider) priceRetrieve(c *call) *result {
 }
 
 func (p *Provider) priceList(c *call) *result {
-	lp, e := readListParams(c.f)
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	prod, _, e := c.f.strParam("product")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	cur, _, e := c.f.strParam("currency")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	active, hasActive, e := c.f.boolParam("active")
-	if e != nil {
-		return p.errResult(c, e)
-	}
-	typ, _, e := c.f.enumParam("type", "one_time", "recurring")
-	if e != nil {
-		return p.errResult(c, e)
+	in := c.in()
+	lp := in.listParams()
+	prod, _ := in.str("product")
+	cur, _ := in.str("currency")
+	active, hasActive := in.flag("active")
+	typ := in.enum("type", "one_time", "recurring")
+	if in.err != nil {
+		return p.errResult(c, in.err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -148,7 +148,7 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	case pi.paymentMethod == "":
 		b = append(b, "null"...)
 	case exp&expandPaymentMethod != 0:
-		b = appendPaymentMethod(b, pi.paymentMethod, testCards[pi.paymentMethod], pi.created())
+		b = appendPaymentMethod(b, pi.paymentMethod, pi.pmCard, pi.created())
 	default:
 		b = appendStr(b, pi.paymentMethod)
 	}
@@ -240,7 +240,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 		b = appendStr(b, ch.pi.id)
 	}
 	b = append(b, `,"payment_method":`...)
-	b = appendStr(b, ch.card.id)
+	b = appendStr(b, ch.pmID)
 	b = append(b, `,"payment_method_details":{"card":`...)
 	b = appendCard(b, ch.card)
 	b = append(b, `,"type":"card"},"receipt_email":`...)
