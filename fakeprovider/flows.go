@@ -85,11 +85,6 @@ func newList[T any](data []T, hasMore bool, url string) listEnvelope[T] {
 // prepareCall runs before a handler for what Stripe checks in front of
 // the endpoints: a publishable key names a PaymentIntent's client_secret.
 func (p *Provider) prepareCall(c *call) *apiError {
-	if c.keyInForm {
-		if e := p.keyFromForm(c); e != nil {
-			return e
-		}
-	}
 	if c.publishable {
 		if e := p.checkClientSecret(c); e != nil {
 			return e

@@ -65,7 +65,7 @@ func (p *Provider) serveHosted(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		putForm(f)
 		var e *apiError
-		if f, e = p.decode(r, c.route); e != nil {
+		if f, e = p.decode(c); e != nil {
 			p.write(w, c, pageResult(e.status, page{Title: "Bad request", Error: e.message, Code: e.code}), postFaults{})
 			return
 		}

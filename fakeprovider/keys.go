@@ -3,6 +3,7 @@ package fakeprovider
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -79,17 +80,37 @@ func (p *Provider) publishableKey(c *call, k string) *apiError {
 	return nil
 }
 
-// keyFromForm authorizes a request whose key came as the key parameter.
-func (p *Provider) keyFromForm(c *call) *apiError {
-	in := c.in()
-	k, _ := in.str("key")
-	if in.err != nil {
-		return in.err
+// keyFromForm authorizes a request whose key came as the key parameter
+// (in the query or the body), read from the raw text so that a body that
+// does not decode is still answered 401 or 403 first.
+func (p *Provider) keyFromForm(c *call, query, body string) *apiError {
+	k, ok := rawParam(query, "key")
+	if !ok {
+		k, ok = rawParam(body, "key")
 	}
-	if k == "" {
+	if !ok || k == "" {
 		return p.authenticate(c.r) // no key at all: Stripe's 401
 	}
 	return p.publishableKey(c, k)
+}
+
+// rawParam finds name=value among the &-separated pairs of s, unescaped;
+// pairs that do not decode are skipped.
+func rawParam(s, name string) (string, bool) {
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		if k != name {
+			if uk, err := url.QueryUnescape(k); err != nil || uk != name {
+				continue
+			}
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			return uv, true
+		}
+	}
+	return "", false
 }
 
 // checkClientSecret enforces what a publishable key may do on a

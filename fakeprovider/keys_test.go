@@ -214,6 +214,13 @@ func TestStripeJSKeyParameter(t *testing.T) {
 		{"no key at all", "GET", "/v1/payment_intents/" + pi.ID + "?client_secret=" + url.QueryEscape(pi.ClientSecret), "", 401},
 		{"another key", "GET", "/v1/payment_intents/" + pi.ID + "?key=pk_test_nope&client_secret=" + url.QueryEscape(pi.ClientSecret), "", 401},
 		{"a key parameter elsewhere", "POST", "/v1/payment_intents", "key=" + h.p.PublishableKey() + "&amount=100&currency=usd", 401},
+		// The key is checked before the body it came with, as Stripe does.
+		{"another key, malformed body", "POST", "/v1/payment_intents/" + pi.ID + "/confirm", "key=pk_test_nope&payment_method_data[[type=card&%zz", 401},
+		{"no key, malformed body", "POST", "/v1/payment_intents/" + pi.ID + "/confirm", "payment_method_data[[type=card&%zz", 401},
+		{"no key, unknown parameter", "POST", "/v1/payment_intents/" + pi.ID + "/confirm", "nope=1", 401},
+		{"the key, malformed body", "POST", "/v1/payment_intents/" + pi.ID + "/confirm", "key=" + h.p.PublishableKey() + "&payment_method_data[[type=card", 400},
+		{"the key escaped, unknown parameter", "POST", "/v1/payment_intents/" + pi.ID + "/confirm", "%6Bey=" + url.QueryEscape(h.p.PublishableKey()) + "&client_secret=" + url.QueryEscape(pi.ClientSecret) + "&nope=1", 400},
+		{"a secret key's call, key in the body", "POST", "/v1/refunds", "key=" + h.p.PublishableKey() + "&amount[[=1", 401},
 	} {
 		if status, _, body := h.raw(tc.method, tc.path, tc.body, noAuth); status != tc.status {
 			t.Errorf("%s: %d %s", tc.name, status, body)

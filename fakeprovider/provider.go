@@ -171,7 +171,7 @@ func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
 		p.write(w, c, p.errResult(c, unknownRoute(r.Method, r.URL.Path)), postFaults{})
 		return
 	}
-	f, e := p.decode(r, c.route)
+	f, e := p.decode(c)
 	if e != nil {
 		p.write(w, c, p.errResult(c, e), postFaults{})
 		return
