@@ -2,6 +2,7 @@ package fakeprovider
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -133,4 +134,54 @@ func (p *Provider) checkClientSecret(c *call) *apiError {
 			message: "The client_secret provided does not match the client_secret associated with the PaymentIntent."}
 	}
 	return nil
+}
+
+// publishablePIFields are the PaymentIntent fields Stripe returns to a
+// publishable key (the object reference's "retrievable with publishable
+// key"): what the browser needs to finish a payment, nothing the service
+// keeps for itself (metadata, customer, charges, amounts received).
+var publishablePIFields = map[string]bool{
+	"id": true, "object": true, "amount": true, "automatic_payment_methods": true, "canceled_at": true,
+	"cancellation_reason": true, "capture_method": true, "client_secret": true, "confirmation_method": true,
+	"created": true, "currency": true, "description": true, "last_payment_error": true, "livemode": true,
+	"next_action": true, "payment_method": true, "payment_method_types": true, "processing": true,
+	"receipt_email": true, "setup_future_usage": true, "shipping": true, "status": true,
+}
+
+// publishableView is an answer as a publishable key sees it: a
+// PaymentIntent, alone or in an error, keeps publishablePIFields only.
+// Other answers pass unchanged. It runs on the browser's calls only.
+func publishableView(body []byte) []byte {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return body
+	}
+	if string(top["object"]) == `"payment_intent"` {
+		return redactPI(top)
+	}
+	var env map[string]json.RawMessage
+	if raw, ok := top["error"]; !ok || json.Unmarshal(raw, &env) != nil {
+		return body
+	}
+	var pi map[string]json.RawMessage
+	if raw, ok := env["payment_intent"]; !ok || json.Unmarshal(raw, &pi) != nil {
+		return body
+	}
+	env["payment_intent"] = redactPI(pi)
+	top["error"], _ = json.Marshal(env)
+	out, err := json.Marshal(top)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+func redactPI(pi map[string]json.RawMessage) []byte {
+	for k := range pi {
+		if !publishablePIFields[k] {
+			delete(pi, k)
+		}
+	}
+	out, _ := json.Marshal(pi) // RawMessages that came from valid JSON
+	return out
 }

@@ -1,6 +1,7 @@
 package fakeprovider
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,7 +75,8 @@ func TestPaymentElementFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.Status != stripe.PaymentIntentStatusSucceeded || done.LatestCharge == nil || done.PaymentMethod == nil {
+	// The browser is not shown the charge (publishable key).
+	if done.Status != stripe.PaymentIntentStatusSucceeded || done.LatestCharge != nil || done.PaymentMethod == nil {
 		t.Fatalf("confirmed %+v", done)
 	}
 	eventually(t, 5*time.Second, "payment_intent.succeeded at the service", func() bool {
@@ -246,5 +248,63 @@ func TestBrowserCreatesThePaymentMethod(t *testing.T) {
 	}
 	if _, err := h.browser().V1PaymentMethods.Retrieve(bg, pm.ID, nil); stripeErr(t, err).HTTPStatusCode != 403 {
 		t.Fatal("retrieving a payment method with the publishable key")
+	}
+}
+
+// TestPublishableKeySeesLess: a PaymentIntent retrieved or confirmed with
+// the publishable key shows only what Stripe shows a browser (no
+// metadata, customer or charge), in answers and in a decline's error;
+// the secret key still sees all of it.
+func TestPublishableKeySeesLess(t *testing.T) {
+	h := newHarness(t)
+	pi := serverCreate(t, h, "o-pk-view")
+	pk := map[string]string{"Authorization": "Bearer " + h.p.PublishableKey()}
+	secret := url.QueryEscape(pi.ClientSecret)
+	check := func(what, body string) {
+		t.Helper()
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &obj); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, k := range []string{"metadata", "customer", "latest_charge", "amount_received", "payment_method_options"} {
+			if _, ok := obj[k]; ok {
+				t.Errorf("%s shows %s to the publishable key: %s", what, k, body)
+			}
+		}
+		for _, k := range []string{"id", "client_secret", "status", "amount", "next_action", "last_payment_error"} {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("%s lacks %s: %s", what, k, body)
+			}
+		}
+		if strings.Contains(body, "o-pk-view") {
+			t.Errorf("%s shows the order id: %s", what, body)
+		}
+	}
+	status, _, body := h.raw("GET", "/v1/payment_intents/"+pi.ID+"?client_secret="+secret, "", pk)
+	if status != 200 {
+		t.Fatalf("retrieve: %d %s", status, body)
+	}
+	check("retrieve", body)
+	status, _, body = h.raw("POST", "/v1/payment_intents/"+pi.ID+"/confirm", "client_secret="+secret+
+		"&payment_method_data[type]=card&payment_method_data[card][token]=tok_chargeDeclined&return_url=https://shop.example/r", pk)
+	if status != 402 {
+		t.Fatalf("declined confirm: %d %s", status, body)
+	}
+	var env struct {
+		Error struct {
+			PaymentIntent json.RawMessage `json:"payment_intent"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &env); err != nil || len(env.Error.PaymentIntent) == 0 {
+		t.Fatalf("decline without its PaymentIntent: %v %s", err, body)
+	}
+	check("the decline's PaymentIntent", string(env.Error.PaymentIntent))
+	got, err := browserConfirm(h, pi, "tok_visa")
+	if err != nil || got.Status != stripe.PaymentIntentStatusSucceeded || len(got.Metadata) != 0 || got.LatestCharge != nil {
+		t.Fatalf("browser confirm: %v %+v", err, got)
+	}
+	full, err := h.client(0, 0).V1PaymentIntents.Retrieve(bg, pi.ID, nil)
+	if err != nil || full.Metadata["order_id"] != "o-pk-view" || full.LatestCharge == nil || full.AmountReceived != 1500 {
+		t.Fatalf("the secret key's view: %v %+v", err, full)
 	}
 }

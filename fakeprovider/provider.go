@@ -294,6 +294,9 @@ func (p *Provider) write(w http.ResponseWriter, c *call, res *result, post postF
 			}
 		}()
 	}
+	if c.publishable && res.ctype == "" {
+		body = publishableView(body)
+	}
 	if post.body != nil {
 		if post.body.f.Kind == FaultTruncatedJSON {
 			body = body[:len(body)/2]
