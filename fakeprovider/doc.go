@@ -26,8 +26,11 @@
 //
 // The browser's side is served too. The provider's publishable key
 // (PublishableKey) retrieves and confirms a PaymentIntent with its
-// client_secret, as Stripe.js does, and is refused elsewhere with
-// Stripe's 403. A Checkout Session's url is a page under /pay/ on the
+// client_secret, as Stripe.js does (as a Bearer key or the key
+// parameter, checked before the body), and is refused elsewhere with
+// Stripe's 403; what it is shown of a PaymentIntent is the subset Stripe
+// shows a browser. A saved PaymentMethod (create, attach) pays a
+// PaymentIntent under its own id. A Checkout Session's url is a page under /pay/ on the
 // provider's own address, paid with a form post of a test card (see
 // hosted.go); tokens (tok_visa) and test card numbers stand for the test
 // PaymentMethods.
@@ -41,7 +44,9 @@
 //
 // Stripe's OpenAPI spec (from the stripe-mock module) is the source of
 // truth: the parameters each operation takes are generated from it
-// (specparams.json, see specgen_test.go), and the package's tests check
+// (specparams.json, see specgen_test.go, with the few parameters Stripe
+// takes that the spec leaves out: key, expected_payment_method_type,
+// payment_method_data[card]), and the package's tests check
 // every answer they get against the spec's schema for its operation.
 //
 // Unknown routes get Stripe's 404 and parameters the spec does not define

@@ -318,7 +318,7 @@ func (p *Provider) piUpdate(c *call) *result {
 		pi.captureMethod = pp.captureMethod
 	}
 	if pp.pmTypesSent && len(pp.pmTypes) > 0 {
-		pi.pmTypes = cardOnly // card is the only type readPIParams accepts
+		pi.pmTypes = cardOnly // card is the only type piParams accepts
 		pi.apm = false
 	}
 	if pp.pm != "" {
