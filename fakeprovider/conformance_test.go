@@ -131,7 +131,10 @@ func TestSpecConformance(t *testing.T) {
 	do("POST", "/v1/prices", "currency=usd&unit_amount=1500", 400)
 	do("GET", "/v1/prices?product={prod}&expand[]=data.product", "", 200)
 	do("GET", "/v1/prices?limit=x", "", 400)
-	do("GET", "/v1/prices/{price}?expand[]=product", "", 200)
+	if got := do("GET", "/v1/prices/{price}?expand[]=product", "", 200); got["product"].(map[string]any)["id"] != ids["prod"] {
+		t.Fatalf("price with its product expanded: %v", got)
+	}
+	do("GET", "/v1/prices/{price}?expand[]=currency_options", "", 400)
 	do("GET", "/v1/prices/price_missing", "", 404)
 
 	ids["cs"] = idOf(do("POST", "/v1/checkout/sessions", "mode=payment&success_url=https://shop.example/ok&cancel_url=https://shop.example/no&line_items[0][price]={price}&line_items[0][quantity]=2&customer={cus}&client_reference_id=o7&metadata[order_id]=o7&payment_intent_data[metadata][order_id]=o7", 200))

@@ -1,6 +1,7 @@
 package fakeprovider
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -87,7 +88,7 @@ type priceObject struct {
 	LookupKey         *string           `json:"lookup_key"`
 	Metadata          map[string]string `json:"metadata"`
 	Nickname          *string           `json:"nickname"`
-	Product           string            `json:"product"`
+	Product           json.RawMessage   `json:"product"` // an id, or the product expanded
 	Recurring         *struct{}         `json:"recurring"`
 	TaxBehavior       string            `json:"tax_behavior"`
 	TiersMode         *string           `json:"tiers_mode"`
@@ -104,8 +105,39 @@ func (pr *price) object() priceObject {
 	}
 	return priceObject{ID: pr.id, Object: "price", Active: pr.active, BillingScheme: "per_unit", Created: pr.created,
 		Currency: pr.currency, LookupKey: strOrNil(pr.lookupKey), Metadata: md, Nickname: strOrNil(pr.nickname),
-		Product: pr.product.id, TaxBehavior: "unspecified", Type: "one_time", UnitAmount: pr.unitAmount,
+		Product: jsonStr(pr.product.id), TaxBehavior: "unspecified", Type: "one_time", UnitAmount: pr.unitAmount,
 		UnitAmountDecimal: strconv.FormatInt(pr.unitAmount, 10)}
+}
+
+// jsonStr is s as a JSON string.
+func jsonStr(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// expandedObject is the price with its product expanded when withProduct.
+func (pr *price) expandedObject(withProduct bool) priceObject {
+	o := pr.object()
+	if withProduct {
+		o.Product, _ = json.Marshal(pr.product.object())
+	}
+	return o
+}
+
+// expandProduct reads expand[] of a price, or of a list of them: product
+// is the one expansion served.
+func (in *reader) expandProduct(list bool) bool {
+	l, _ := in.list("expand")
+	want := "product"
+	if list {
+		want = "data.product"
+	}
+	for _, s := range l {
+		if s != want {
+			in.fail(invalidParam("expand", fmt.Sprintf("This property cannot be expanded (%s).", truncateForMsg(s))))
+		}
+	}
+	return len(l) > 0
 }
 
 func (p *Provider) newProductLocked(c *call, name, description string, md []pair) *product {
@@ -260,6 +292,7 @@ func (p *Provider) priceCreate(c *call) *result {
 	nick, _ := in.str("nickname")
 	lookupKey, _ := in.str("lookup_key")
 	md, _, _ := in.metadata()
+	withProduct := in.expandProduct(false)
 	if in.ok() {
 		in.fail(checkPriceInput(pi, ""))
 	}
@@ -274,17 +307,22 @@ func (p *Provider) priceCreate(c *call) *result {
 	}
 	pr := p.makePriceLocked(c, pi, cur, prod, setMetadata(nil, md, false))
 	pr.nickname, pr.lookupKey = nick, lookupKey
-	return jsonResult(pr.object())
+	return jsonResult(pr.expandedObject(withProduct))
 }
 
 func (p *Provider) priceRetrieve(c *call) *result {
+	in := c.in()
+	withProduct := in.expandProduct(false)
+	if in.err != nil {
+		return p.errResult(c, in.err)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pr := p.priceLocked(c.id)
 	if pr == nil {
 		return p.errResult(c, resourceMissing("price", "price", c.id))
 	}
-	return jsonResult(pr.object())
+	return jsonResult(pr.expandedObject(withProduct))
 }
 
 func (p *Provider) priceList(c *call) *result {
@@ -294,6 +332,7 @@ func (p *Provider) priceList(c *call) *result {
 	cur, _ := in.str("currency")
 	active, hasActive := in.flag("active")
 	typ := in.enum("type", "one_time", "recurring")
+	withProduct := in.expandProduct(true)
 	if in.err != nil {
 		return p.errResult(c, in.err)
 	}
@@ -308,7 +347,7 @@ func (p *Provider) priceList(c *call) *result {
 	}
 	out := make([]priceObject, len(page))
 	for i, pr := range page {
-		out[i] = pr.object()
+		out[i] = pr.expandedObject(withProduct)
 	}
 	return jsonResult(newList(out, hasMore, "/v1/prices"))
 }
