@@ -23,7 +23,8 @@ type apiError struct {
 	message     string
 	param       string
 	chargeID    string
-	pmID        string // rendered as error.payment_method
+	pmID        string    // rendered as error.payment_method
+	pmCard      *testCard // the test card behind pmID
 	pi          *paymentIntent
 	// save says whether the idempotency layer keeps this answer. Stripe
 	// does not save validation failures: a corrected retry must run.
@@ -82,7 +83,7 @@ func (p *Provider) appendErrorObject(b []byte, e *apiError, withPI bool, reqID s
 	}
 	if e.pmID != "" {
 		b = appendKey(b, "payment_method")
-		b = appendPaymentMethod(b, e.pmID, testCards[e.pmID], 0)
+		b = appendPaymentMethod(b, e.pmID, e.pmCard, 0)
 	}
 	if reqID != "" {
 		b = appendKey(b, "request_log_url")

@@ -2,6 +2,7 @@ package fakeprovider
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,35 @@ func TestObjectIDsRoundTrip(t *testing.T) {
 	for _, bad := range []string{"", "pi_", "pi_!!!!!!!!!!!!!!!!!!!!!!!!", "ch_3MtwBwLkdIwHu7ix28a3tqPa", "pi_zzzzzzzzzzzzzzzzzzzzzzzz"} {
 		if n, ok := g.slot(bad, "pi_", 0); ok && n < 2000 {
 			t.Errorf("%q decodes to slot %d", bad, n)
+		}
+	}
+}
+
+// TestClientSecretsLookRandom: every position of a client secret's 24
+// characters is spread over the base62 digits; none runs out into a fixed
+// character, as it did when one 64-bit word fed more digits than it holds.
+func TestClientSecretsLookRandom(t *testing.T) {
+	p := New(WithSeed(7))
+	t.Cleanup(func() { _ = p.Close() })
+	const n = 3100 // 50 a digit on average
+	var counts [24][62]int
+	for seq := range n {
+		id := p.ids.object(prefixPI, 0, seq)
+		s := p.clientSecret(id)
+		tail, ok := strings.CutPrefix(s, id+"_secret_")
+		if !ok || len(tail) != 24 {
+			t.Fatalf("client secret %q of %s", s, id)
+		}
+		for i := range len(tail) {
+			counts[i][strings.IndexByte(base62, tail[i])]++
+		}
+	}
+	for i, c := range counts {
+		for d, k := range c {
+			// 50 expected; a fair digit stays well inside [15, 100].
+			if k < 15 || k > 100 {
+				t.Errorf("position %d: %q appears %d times in %d secrets", i, base62[d], k, n)
+			}
 		}
 	}
 }

@@ -13,13 +13,6 @@ type listParams struct {
 	hasGt, hasGte, hasLt, hasLte bool
 }
 
-// readListParams reads the pagination and created filters.
-func readListParams(f *form) (listParams, *apiError) {
-	in := &reader{f: f}
-	lp := in.listParams()
-	return lp, in.err
-}
-
 // listParams reads the pagination and created filters.
 func (in *reader) listParams() (lp listParams) {
 	lp.limit = 10

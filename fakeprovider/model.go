@@ -33,6 +33,7 @@ type paymentIntent struct {
 	createdNs        int64      // provider time of creation, Unix nanoseconds
 	metadata         []pair     // sorted by key
 	paymentMethod    string
+	pmCard           *testCard // the test card behind paymentMethod (setPM)
 	pmTypes          []string
 	x                *piExtra // never nil; replaced, never edited in place
 	latestCharge     *charge
@@ -99,7 +100,8 @@ type charge struct {
 	failureMessage string
 	declineCode    string
 	card           *testCard
-	hasTxn         bool // has a balance transaction (txn_ + the id's suffix)
+	pmID           string // the PaymentMethod charged: card's test id or a saved one
+	hasTxn         bool   // has a balance transaction (txn_ + the id's suffix)
 	// Copied from the PaymentIntent when the charge is made.
 	description, customer, receiptEmail string
 	metadata                            []pair
@@ -142,6 +144,9 @@ type event struct {
 	// counts those that acknowledged it with a 2xx.
 	endpoints int32
 	delivered int32
+	// x is the snapshot of an object of the other kinds (Checkout
+	// Sessions, Customers), rendered when it was emitted.
+	x *objSnap
 }
 
 // created is the event's Unix time in seconds.
@@ -154,6 +159,8 @@ func (ev *event) objectID() string {
 		return ev.pi.id
 	case ev.ch != nil:
 		return ev.ch.id
+	case ev.x != nil:
+		return ev.x.id
 	default:
 		return ev.re.id
 	}
@@ -196,6 +203,10 @@ type state struct {
 	unknownRoutes int64
 	unknownParams int64
 	requests      [numRoutes]int64
+
+	// fl holds Customers, PaymentMethods, Products, Prices and Checkout
+	// Sessions (see flows.go).
+	fl flows
 }
 
 func newState(gen uint64) *state {
@@ -211,6 +222,12 @@ const (
 )
 
 // stored is an object kept in creation order.
+// setPM sets the PaymentIntent's payment method: the id it shows and the
+// test card behind it ("" and nil to clear it).
+func (pi *paymentIntent) setPM(id string, card *testCard) {
+	pi.paymentMethod, pi.pmCard = id, card
+}
+
 type stored interface {
 	position() int
 	// hasID reports whether id is the object's id.

@@ -18,41 +18,38 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // decode reads the query string and, for POST, the form body, and checks
 // every parameter against the spec's parameters of the route (or, for a
 // route the spec lacks, the route's own list). A bad body gets a precise
-// 4xx and changes nothing.
-func (p *Provider) decode(r *http.Request, rt routeID) (*form, *apiError) {
+// 4xx and changes nothing. A key sent as the key parameter (c.keyInForm)
+// is checked first, as Stripe checks a key before the body it came with.
+func (p *Provider) decode(c *call) (*form, *apiError) {
 	f := getForm()
-	if e := p.decodeInto(f, r, rt); e != nil {
+	if e := p.decodeInto(f, c); e != nil {
 		putForm(f)
 		return nil, e
 	}
 	return f, nil
 }
 
-func (p *Provider) decodeInto(f *form, r *http.Request, rt routeID) *apiError {
+func (p *Provider) decodeInto(f *form, c *call) *apiError {
+	r, rt := c.r, c.route
+	var body string
+	var bodyErr *apiError
+	if r.Method == http.MethodPost && r.Body != nil {
+		body, bodyErr = p.readBody(r)
+	}
+	if c.keyInForm {
+		if e := p.keyFromForm(c, r.URL.RawQuery, body); e != nil {
+			return e
+		}
+	}
+	if bodyErr != nil {
+		return bodyErr
+	}
 	if q := r.URL.RawQuery; q != "" {
 		if err := f.parse(q); err != nil {
 			return formErr(err)
 		}
 	}
-	if r.Method == http.MethodPost && r.Body != nil {
-		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-			return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest,
-				message: fmt.Sprintf("Invalid request: unsupported Content-Type %s. If error persists and you need assistance, please contact support. The API takes application/x-www-form-urlencoded bodies.", truncateForMsg(ct))}
-		}
-		buf := bodyPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		_, err := buf.ReadFrom(io.LimitReader(r.Body, p.cfg.maxBody+1))
-		if err != nil {
-			bodyPool.Put(buf)
-			return &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, message: "Invalid request: the body could not be read."}
-		}
-		if int64(buf.Len()) > p.cfg.maxBody {
-			bodyPool.Put(buf)
-			return &apiError{status: http.StatusRequestEntityTooLarge, typ: errInvalidRequest,
-				message: fmt.Sprintf("Request body too large: at most %d bytes are accepted.", p.cfg.maxBody)}
-		}
-		body := buf.String() // a copy: the form keeps substrings of it
-		bodyPool.Put(buf)
+	if body != "" {
 		if err := f.parse(body); err != nil {
 			return formErr(err)
 		}
@@ -72,6 +69,25 @@ func (p *Provider) decodeInto(f *form, r *http.Request, rt routeID) *apiError {
 		return e
 	}
 	return nil
+}
+
+// readBody reads a POST's form body, at most maxBody bytes.
+func (p *Provider) readBody(r *http.Request) (string, *apiError) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		return "", &apiError{status: http.StatusBadRequest, typ: errInvalidRequest,
+			message: fmt.Sprintf("Invalid request: unsupported Content-Type %s. If error persists and you need assistance, please contact support. The API takes application/x-www-form-urlencoded bodies.", truncateForMsg(ct))}
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer bodyPool.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, p.cfg.maxBody+1)); err != nil {
+		return "", &apiError{status: http.StatusBadRequest, typ: errInvalidRequest, message: "Invalid request: the body could not be read."}
+	}
+	if int64(buf.Len()) > p.cfg.maxBody {
+		return "", &apiError{status: http.StatusRequestEntityTooLarge, typ: errInvalidRequest,
+			message: fmt.Sprintf("Request body too large: at most %d bytes are accepted.", p.cfg.maxBody)}
+	}
+	return buf.String(), nil // a copy: the form keeps substrings of it
 }
 
 func formErr(err error) *apiError {
@@ -229,12 +245,6 @@ func (f *form) metadataParam() (upd []pair, sent, cleared bool, e *apiError) {
 		}
 	}
 	return kv, sent, cleared, nil
-}
-
-// expansionParam reads expand[] against what the object can expand,
-// to the depth Stripe allows (latest_charge.balance_transaction).
-func (f *form) expansionParam(allowed expansion) (expansion, *apiError) {
-	return f.expansions(allowed, false)
 }
 
 // expansions reads expand[]; for a list or search result (list) every

@@ -3,6 +3,7 @@ package fakeprovider
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // cardOnly is the payment_method_types of card payments. It is shared:
@@ -19,6 +20,8 @@ type piParams struct {
 	mdSent, mdCleared bool
 	pmTypes           []string
 	pmTypesSent       bool
+	// card is the test card behind pm.
+	card *testCard
 
 	transferGroup, onBehalfOf, transferDest, stmtSuffix string
 	appFee                                              int64
@@ -30,18 +33,12 @@ func (pp *piParams) connectSent() bool {
 	return pp.transferGroup != "" || pp.onBehalfOf != "" || pp.transferDest != "" || pp.stmtSuffix != "" || pp.hasAppFee
 }
 
-// readPIParams reads and checks the shared fields.
-func readPIParams(f *form) (piParams, *apiError) {
-	in := &reader{f: f}
-	pp := in.piParams()
-	return pp, in.err
-}
-
-// piParams reads and checks the fields create and update share.
-func (in *reader) piParams() (pp piParams) {
+// piParams reads and checks the fields create and update share; saved
+// finds the card of a saved PaymentMethod.
+func (in *reader) piParams(saved func(id string) *testCard) (pp piParams) {
 	pp.amountN, pp.hasAmount = in.num("amount")
 	pp.currency, _ = in.str("currency")
-	pp.pm, _ = in.str("payment_method")
+	pp.pm, pp.card = in.paymentMethod(saved)
 	pp.customer, _ = in.str("customer")
 	pp.description, _ = in.str("description")
 	pp.receiptEmail, _ = in.str("receipt_email")
@@ -65,7 +62,6 @@ func (in *reader) piParams() (pp piParams) {
 	pp.md, pp.mdSent, pp.mdCleared = in.metadata()
 	pp.pmTypes, pp.pmTypesSent = in.list("payment_method_types")
 	in.cardOnly(pp.pmTypes)
-	in.paymentMethod(pp.pm)
 	return pp
 }
 
@@ -78,19 +74,43 @@ func (in *reader) cardOnly(types []string) {
 	}
 }
 
-// paymentMethod fails a payment_method that is no test card.
-func (in *reader) paymentMethod(pm string) {
-	if pm != "" && testCards[pm] == nil {
-		in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: "payment_method",
-			message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pm))})
+// paymentMethod reads payment_method, or payment_method_data as Stripe.js
+// and servers send a card: the id the PaymentIntent shows and the test
+// card that decides its payments. A test id (pm_card_visa) stands for
+// itself; a saved PaymentMethod (pm_…, made by create or attach, found
+// by saved) keeps its own id; a token (tok_visa) and card data stand for
+// their test card's id.
+func (in *reader) paymentMethod(saved func(id string) *testCard) (string, *testCard) {
+	pm, sent := in.str("payment_method")
+	if in.has("payment_method_data") && in.ok() {
+		if sent {
+			in.fail(exclusiveParams("payment_method", "payment_method_data"))
+			return "", nil
+		}
+		if card := in.cardData(); card != nil {
+			return card.id, card
+		}
+		return "", nil
 	}
-}
-
-// readConfirmOpts reads the confirmation parameters.
-func readConfirmOpts(f *form) (confirmOpts, *apiError) {
-	in := &reader{f: f}
-	o := in.confirmOpts()
-	return o, in.err
+	if pm == "" {
+		return "", nil
+	}
+	if card := testCards[pm]; card != nil {
+		return pm, card
+	}
+	if strings.HasPrefix(pm, prefixPM) && saved != nil {
+		if card := saved(pm); card != nil {
+			return pm, card
+		}
+	}
+	if strings.HasPrefix(pm, "tok_") {
+		if card := testCardFor(pm); card != nil {
+			return card.id, card
+		}
+	}
+	in.fail(&apiError{status: http.StatusBadRequest, typ: errInvalidRequest, code: "resource_missing", param: "payment_method",
+		message: fmt.Sprintf("No such PaymentMethod: '%s'", truncateForMsg(pm))})
+	return "", nil
 }
 
 // confirmOpts reads the confirmation parameters.
@@ -113,7 +133,7 @@ func (in *reader) confirmOpts() (o confirmOpts) {
 
 func (p *Provider) piCreate(c *call) *result {
 	in := c.in()
-	pp := in.piParams()
+	pp := in.piParams(p.savedCard)
 	for _, name := range []string{"amount", "currency"} {
 		if v, sent, _ := c.f.str(name); !sent {
 			in.fail(missingParam(name))
@@ -154,7 +174,7 @@ func (p *Provider) piCreate(c *call) *result {
 	now := p.nowFor(c)
 	v := paymentIntent{
 		amount: pp.amountN, currency: cur, captureMethod: pp.captureMethod, manualConfirm: cm == "manual",
-		createdNs: now.UnixNano(), paymentMethod: pp.pm, idemKey: c.idemKey,
+		createdNs: now.UnixNano(), paymentMethod: pp.pm, pmCard: pp.card, idemKey: c.idemKey,
 		metadata: setMetadata(nil, pp.md, false), pmTypes: pp.pmTypes, x: noExtra,
 	}
 	if pp.customer != "" || pp.description != "" || pp.receiptEmail != "" || pp.sfu != "" || pp.stmt != "" || opts.returnURL != "" || pp.connectSent() {
@@ -260,7 +280,7 @@ func (p *Provider) piRetrieve(c *call) *result {
 
 func (p *Provider) piUpdate(c *call) *result {
 	in := c.in()
-	pp := in.piParams()
+	pp := in.piParams(p.savedCard)
 	exp := in.expand(piExpandable)
 	if in.err != nil {
 		return p.errResult(c, in.err)
@@ -298,11 +318,11 @@ func (p *Provider) piUpdate(c *call) *result {
 		pi.captureMethod = pp.captureMethod
 	}
 	if pp.pmTypesSent && len(pp.pmTypes) > 0 {
-		pi.pmTypes = cardOnly // card is the only type readPIParams accepts
+		pi.pmTypes = cardOnly // card is the only type piParams accepts
 		pi.apm = false
 	}
 	if pp.pm != "" {
-		pi.paymentMethod = pp.pm
+		pi.setPM(pp.pm, pp.card)
 		if pi.status == statusRequiresPaymentMethod {
 			pi.status = statusRequiresConfirmation
 		}
@@ -344,8 +364,7 @@ func (p *Provider) piUpdate(c *call) *result {
 
 func (p *Provider) piConfirm(c *call) *result {
 	in := c.in()
-	pm, _ := in.str("payment_method")
-	in.paymentMethod(pm)
+	pm, card := in.paymentMethod(p.savedCard)
 	cm := in.enum("capture_method", "automatic", "automatic_async", "manual")
 	opts := in.confirmOpts()
 	receipt, hasReceipt := in.str("receipt_email")
@@ -373,7 +392,7 @@ func (p *Provider) piConfirm(c *call) *result {
 		return p.errResult(c, unexpectedState(pi, msg))
 	}
 	if pm != "" {
-		pi.paymentMethod = pm
+		pi.setPM(pm, card)
 		if pi.status == statusRequiresAction {
 			pi.status = statusRequiresConfirmation
 			pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""

@@ -90,6 +90,28 @@ func (r *reader) subFlag(name, key string) (bool, bool) {
 	return v, ok && e == nil
 }
 
+// hash reads a hash of strings (address[city]=…): its pairs, whether it
+// was sent, and whether it was cleared ("address=").
+func (r *reader) hash(name string) (kv []pair, sent, cleared bool) {
+	if r.err != nil {
+		return nil, false, false
+	}
+	kv, sent, cleared, e := r.f.hash(name)
+	r.fail(e)
+	return kv, sent && e == nil, cleared
+}
+
+// subStr reads a[b] from a parameter whose other keys may be of any
+// shape (payment_intent_data[metadata][k] beside [description]).
+func (r *reader) subStr(name, key string) (string, bool) {
+	if r.err != nil {
+		return "", false
+	}
+	s, ok, e := subStr(r.f, name, key)
+	r.fail(e)
+	return s, ok && e == nil
+}
+
 // metadata reads metadata: the keys to set, whether it was sent, and
 // whether it was cleared ("metadata=").
 func (r *reader) metadata() (kv []pair, sent, cleared bool) {

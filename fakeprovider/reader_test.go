@@ -1,6 +1,9 @@
 package fakeprovider
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func parsedForm(t *testing.T, body string) *form {
 	t.Helper()
@@ -36,45 +39,83 @@ func TestReaderIsSticky(t *testing.T) {
 	}
 }
 
-// TestOldReadersAgree: the error-returning readers that handlers not yet
-// moved to the reader call answer as the reader does.
-func TestOldReadersAgree(t *testing.T) {
-	for _, body := range []string{
-		"amount=100&currency=usd&payment_method=pm_card_visa&metadata[a]=b&payment_method_types[]=card",
-		"amount=x", "payment_method_types[]=sepa_debit", "payment_method=pm_nope", "statement_descriptor=" + string(make([]byte, 30)),
+// TestReaderReadsAsBefore: the reader gives what the handlers relied on
+// the error-returning readers for, and its first error.
+func TestReaderReadsAsBefore(t *testing.T) {
+	for _, tc := range []struct {
+		body, errParam string
+	}{
+		{"amount=100&currency=usd&payment_method=pm_card_visa&metadata[a]=b&payment_method_types[]=card", ""},
+		{"amount=x", "amount"},
+		{"payment_method_types[]=sepa_debit", "payment_method_types"},
+		{"payment_method=pm_nope", "payment_method"},
+		{"statement_descriptor=" + strings.Repeat("x", 30), "statement_descriptor"},
+		{"payment_method=pm_card_visa&payment_method_data[type]=card", "payment_method_data"},
 	} {
-		f := parsedForm(t, body)
-		pp, e := readPIParams(f)
-		in := &reader{f: f}
-		if pp2 := in.piParams(); pp2.amountN != pp.amountN || pp2.pm != pp.pm || len(pp2.md) != len(pp.md) || (e == nil) != in.ok() {
-			t.Errorf("%s: readPIParams %+v %v, reader %+v %v", body, pp, e, pp2, in.err)
+		in := &reader{f: parsedForm(t, tc.body)}
+		in.piParams(nil)
+		if got := ""; in.err != nil {
+			got = in.err.param
+			if got != tc.errParam {
+				t.Errorf("%s: error on %q, want %q", tc.body, got, tc.errParam)
+			}
+		} else if tc.errParam != "" {
+			t.Errorf("%s: no error, want one on %q", tc.body, tc.errParam)
 		}
 	}
-	for _, body := range []string{"limit=3&created[gte]=5", "created=7", "limit=0", "created[gte]=x", "starting_after=a&ending_before=b"} {
-		f := parsedForm(t, body)
-		lp, e := readListParams(f)
-		in := &reader{f: f}
-		if lp2 := in.listParams(); lp2 != lp || (e == nil) != in.ok() {
-			t.Errorf("%s: readListParams %+v %v, reader %+v %v", body, lp, e, lp2, in.err)
+	in := &reader{f: parsedForm(t, "created=7")}
+	if lp := in.listParams(); !in.ok() || !lp.createdOK(7) || lp.createdOK(8) {
+		t.Errorf("created=7: %+v %v", lp, in.err)
+	}
+	for _, body := range []string{"limit=0", "created[gte]=x", "starting_after=a&ending_before=b"} {
+		in := &reader{f: parsedForm(t, body)}
+		if in.listParams(); in.ok() {
+			t.Errorf("%s: no error", body)
 		}
 	}
-	for _, body := range []string{"off_session=one_off&return_url=https://x", "off_session=perhaps", "use_stripe_sdk=1"} {
-		f := parsedForm(t, body)
-		o, e := readConfirmOpts(f)
-		in := &reader{f: f}
-		if o2 := in.confirmOpts(); o2 != o || (e == nil) != in.ok() {
-			t.Errorf("%s: readConfirmOpts %+v %v, reader %+v %v", body, o, e, o2, in.err)
+	if in := (&reader{f: parsedForm(t, "off_session=perhaps")}); in.confirmOpts() != (confirmOpts{}) || in.ok() {
+		t.Error("off_session=perhaps: no error")
+	}
+	for body, ok := range map[string]bool{"expand[]=latest_charge.balance_transaction": true, "expand[]=charge": false, "expand[]=data.latest_charge": false} {
+		in := &reader{f: parsedForm(t, body)}
+		if in.expand(piExpandable); in.ok() != ok {
+			t.Errorf("%s: ok %v, want %v", body, in.ok(), ok)
 		}
 	}
-	for _, body := range []string{"expand[]=latest_charge.balance_transaction", "expand[]=charge", "expand[]=data.latest_charge"} {
-		f := parsedForm(t, body)
-		x, e := f.expansionParam(piExpandable)
-		in := &reader{f: f}
-		if x2 := in.expand(piExpandable); x2 != x || (e == nil) != in.ok() {
-			t.Errorf("%s: expansionParam %b %v, reader %b %v", body, x, e, x2, in.err)
+}
+
+// TestReaderPaymentMethod: a test id stands for itself, a saved
+// PaymentMethod keeps its id with its card, a token and card data stand
+// for their test card.
+func TestReaderPaymentMethod(t *testing.T) {
+	visa := testCards["pm_card_visa"]
+	saved := func(id string) *testCard {
+		if id == "pm_Saved1" {
+			return testCards["pm_card_chargeDeclined"]
+		}
+		return nil
+	}
+	for _, tc := range []struct {
+		body, id string
+		card     *testCard
+	}{
+		{"payment_method=pm_card_visa", "pm_card_visa", visa},
+		{"payment_method=pm_Saved1", "pm_Saved1", testCards["pm_card_chargeDeclined"]},
+		{"payment_method=tok_visa", "pm_card_visa", visa},
+		{"payment_method_data[type]=card&payment_method_data[card][token]=tok_visa", "pm_card_visa", visa},
+		{"payment_method_data[type]=card&payment_method_data[card][number]=4242424242424242", "pm_card_visa", visa},
+		{"", "", nil},
+	} {
+		in := &reader{f: parsedForm(t, tc.body)}
+		if id, card := in.paymentMethod(saved); id != tc.id || card != tc.card || !in.ok() {
+			t.Errorf("%s: %q %v %v", tc.body, id, card, in.err)
 		}
 	}
-	if lp, _ := readListParams(parsedForm(t, "created=7")); !lp.createdOK(7) || lp.createdOK(8) {
-		t.Errorf("created=7: %+v", lp)
+	for _, body := range []string{"payment_method=pm_Other", "payment_method=tok_nope", "payment_method_data[type]=sepa_debit",
+		"payment_method_data[type]=card&payment_method_data[card][token]=tok_nope"} {
+		in := &reader{f: parsedForm(t, body)}
+		if id, card := in.paymentMethod(saved); id != "" || card != nil || in.ok() {
+			t.Errorf("%s: %q %v, no error", body, id, card)
+		}
 	}
 }

@@ -148,7 +148,7 @@ func (p *Provider) appendPI(b []byte, pi *paymentIntent, exp expansion) []byte {
 	case pi.paymentMethod == "":
 		b = append(b, "null"...)
 	case exp&expandPaymentMethod != 0:
-		b = appendPaymentMethod(b, pi.paymentMethod, testCards[pi.paymentMethod], pi.created())
+		b = appendPaymentMethod(b, pi.paymentMethod, pi.pmCard, pi.created())
 	default:
 		b = appendStr(b, pi.paymentMethod)
 	}
@@ -240,7 +240,7 @@ func (p *Provider) appendCharge(b []byte, ch *charge, exp expansion) []byte {
 		b = appendStr(b, ch.pi.id)
 	}
 	b = append(b, `,"payment_method":`...)
-	b = appendStr(b, ch.card.id)
+	b = appendStr(b, ch.pmID)
 	b = append(b, `,"payment_method_details":{"card":`...)
 	b = appendCard(b, ch.card)
 	b = append(b, `,"type":"card"},"receipt_email":`...)
@@ -425,10 +425,13 @@ func appendListTail(b []byte, hasMore bool, url string) []byte {
 func (p *Provider) appendClientSecret(b []byte, id string) []byte {
 	b = append(b, id...)
 	b = append(b, "_secret_"...)
-	h := mix64(saltOf(id) ^ p.ids.seed)
+	// Ten base62 digits use 60 of a word's 64 bits: each ten come from a
+	// word of their own, so none of the 24 runs out into zeros.
+	salt := saltOf(id) ^ p.ids.seed
+	var h uint64
 	for i := 0; i < 24; i++ {
-		if i == 12 {
-			h = mix64(h)
+		if i%10 == 0 {
+			h = mix64(salt + uint64(i))
 		}
 		b = append(b, base62[h%62])
 		h /= 62

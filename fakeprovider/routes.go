@@ -28,6 +28,35 @@ const (
 	routeRefundCancel
 	routeEventList
 	routeEventRetrieve
+	// Customers, PaymentMethods, Products, Prices, Checkout Sessions and
+	// the hosted payment page (flows.go, hosted.go).
+	routeCustomerCreate
+	routeCustomerList
+	routeCustomerSearch
+	routeCustomerRetrieve
+	routeCustomerUpdate
+	routeCustomerDelete
+	routeCustomerPMList
+	routeCustomerPMRetrieve
+	routePMCreate
+	routePMList
+	routePMRetrieve
+	routePMAttach
+	routePMDetach
+	routeProductCreate
+	routeProductList
+	routeProductRetrieve
+	routePriceCreate
+	routePriceList
+	routePriceRetrieve
+	routeCheckoutCreate
+	routeCheckoutList
+	routeCheckoutRetrieve
+	routeCheckoutLineItems
+	routeCheckoutExpire
+	routeHostedPage
+	routeHostedSubmit
+	routeHostedAuth
 	numRoutes
 )
 
@@ -52,9 +81,13 @@ type route struct {
 	pattern string // "METHOD /v1/path/{id}", the name used by faults and counters
 	method  string
 	handle  func(*Provider, *call) *result
-	// params are the parameters of a route Stripe's spec does not have;
-	// the spec's, when it has the route, take precedence.
+	// params are the parameters of a route Stripe's spec does not have
+	// (the hosted page); the spec's, when it has the route, take
+	// precedence.
 	params map[string]paramSpec
+	// publishable says the route takes a publishable key (pk_test_…),
+	// as Stripe.js calls it from a browser.
+	publishable bool
 }
 
 var (
@@ -105,6 +138,7 @@ func init() {
 		routeEventList:      {pattern: "GET /v1/events", method: http.MethodGet, handle: (*Provider).eventList},
 		routeEventRetrieve:  {pattern: "GET /v1/events/{id}", method: http.MethodGet, handle: (*Provider).eventRetrieve},
 	}
+	addFlowRoutes(&routes)
 }
 
 // RoutePatterns lists the API routes the provider serves, in the form a
@@ -135,11 +169,26 @@ func matchRoute(method, path string) (routeID, string) {
 		return routeNone, ""
 	}
 	coll, rest, slash := strings.Cut(rest, "/")
+	if coll == "checkout" { // the one collection of two segments
+		coll, rest, slash = "checkout/sessions", "", false
+		var tail string
+		if tail, ok = strings.CutPrefix(path, "/v1/checkout/sessions"); !ok || tail != "" && tail[0] != '/' {
+			return routeNone, ""
+		}
+		rest, slash = strings.CutPrefix(tail, "/")
+	}
 	id, action, act := strings.Cut(rest, "/")
+	if coll == "customers" && method == http.MethodGet && id != "" {
+		// /v1/customers/{id}/payment_methods/{payment_method}: the
+		// PaymentMethod id is read from the path by the handler.
+		if pm, ok := strings.CutPrefix(action, "payment_methods/"); ok && pm != "" && strings.IndexByte(pm, '/') < 0 {
+			return routeCustomerPMRetrieve, id
+		}
+	}
 	if slash && id == "" || act && (action == "" || strings.IndexByte(action, '/') >= 0) {
 		return routeNone, ""
 	}
-	get, post := method == http.MethodGet, method == http.MethodPost
+	get, post, del := method == http.MethodGet, method == http.MethodPost, method == http.MethodDelete
 	switch coll {
 	case "payment_intents":
 		switch {
@@ -188,6 +237,67 @@ func matchRoute(method, path string) (routeID, string) {
 			return routeEventList, ""
 		case slash && !act && get:
 			return routeEventRetrieve, id
+		}
+	case "customers":
+		switch {
+		case !slash && post:
+			return routeCustomerCreate, ""
+		case !slash && get:
+			return routeCustomerList, ""
+		case !act && id == "search" && get:
+			return routeCustomerSearch, ""
+		case !act && get:
+			return routeCustomerRetrieve, id
+		case !act && post:
+			return routeCustomerUpdate, id
+		case slash && !act && del:
+			return routeCustomerDelete, id
+		case get && action == "payment_methods":
+			return routeCustomerPMList, id
+		}
+	case "payment_methods":
+		switch {
+		case !slash && post:
+			return routePMCreate, ""
+		case !slash && get:
+			return routePMList, ""
+		case !act && get:
+			return routePMRetrieve, id
+		case post && action == "attach":
+			return routePMAttach, id
+		case post && action == "detach":
+			return routePMDetach, id
+		}
+	case "products":
+		switch {
+		case !slash && post:
+			return routeProductCreate, ""
+		case !slash && get:
+			return routeProductList, ""
+		case !act && get:
+			return routeProductRetrieve, id
+		}
+	case "prices":
+		switch {
+		case !slash && post:
+			return routePriceCreate, ""
+		case !slash && get:
+			return routePriceList, ""
+		case !act && get:
+			return routePriceRetrieve, id
+		}
+	case "checkout/sessions":
+		switch {
+		case !slash && post:
+			return routeCheckoutCreate, ""
+		case !slash && get:
+			return routeCheckoutList, ""
+		case !act && get:
+			return routeCheckoutRetrieve, id
+		case get && action == "line_items":
+			return routeCheckoutLineItems, id
+		case post && action == "expire":
+			return routeCheckoutExpire, id
 		}
 	}
 	return routeNone, ""

@@ -316,7 +316,7 @@ func searchLocked[T searchable](p *Provider, c *call, order []T, fields searchFi
 	found, next := 0, -1
 	for i := start; i >= 0; i-- {
 		x := order[i]
-		if !sq.match(x) {
+		if g, ok := any(x).(interface{ gone() bool }); ok && g.gone() || !sq.match(x) {
 			continue
 		}
 		if found == limit {

@@ -92,8 +92,11 @@ func generateSpecParams(spec []byte) ([]byte, error) {
 	if err := json.Unmarshal(spec, &doc); err != nil {
 		return nil, fmt.Errorf("read spec: %w", err)
 	}
-	g := &specGen{index: map[string]int{}}
-	ops := map[string]int{}
+	type opTop struct {
+		name string
+		top  *rawSchema
+	}
+	var tops []opTop
 	for _, path := range slices.Sorted(maps.Keys(doc.Paths)) {
 		item := doc.Paths[path]
 		if !slices.ContainsFunc(specGenPrefixes, func(p string) bool { return path == p || strings.HasPrefix(path, p+"/") }) ||
@@ -120,8 +123,20 @@ func generateSpecParams(spec []byte) ([]byte, error) {
 					top.Properties[n] = s
 				}
 			}
-			ops[strings.ToUpper(method)+" "+path] = g.node(top, true)
+			tops = append(tops, opTop{strings.ToUpper(method) + " " + path, top})
 		}
+	}
+	byName := map[string]*rawSchema{}
+	for _, o := range tops {
+		byName[o.name] = o.top
+	}
+	if err := addUnlisted(byName); err != nil {
+		return nil, err
+	}
+	g := &specGen{index: map[string]int{}}
+	ops := map[string]int{}
+	for _, o := range tops {
+		ops[o.name] = g.node(o.top, true)
 	}
 	out := struct {
 		Version string         `json:"version"`
@@ -135,6 +150,46 @@ func generateSpecParams(spec []byte) ([]byte, error) {
 	// One node a line keeps diffs of a new spec readable.
 	b = bytes.ReplaceAll(b, []byte(`},{"t"`), []byte("},\n{\"t\""))
 	return append(b, '\n'), nil
+}
+
+// addUnlisted adds the parameters Stripe takes on these operations that
+// its spec does not list: Stripe.js sends the publishable key as key and
+// expected_payment_method_type on confirm, and a card given as
+// payment_method_data[card] (a token, tok_visa, or the raw details
+// integrations with that permission send) is what POST
+// /v1/payment_methods takes as card.
+func addUnlisted(ops map[string]*rawSchema) error {
+	const (
+		piCreate  = "POST /v1/payment_intents"
+		piConfirm = "POST /v1/payment_intents/{intent}/confirm"
+		piGet     = "GET /v1/payment_intents/{intent}"
+		pmCreate  = "POST /v1/payment_methods"
+	)
+	for _, name := range []string{piCreate, piConfirm, piGet, pmCreate} {
+		if ops[name] == nil {
+			return fmt.Errorf("spec: no operation %s", name)
+		}
+	}
+	card := ops[pmCreate].Properties["card"]
+	if card == nil {
+		return fmt.Errorf("spec: %s has no card", pmCreate)
+	}
+	str := &rawSchema{Type: "string"}
+	for _, name := range []string{piConfirm, piGet, pmCreate} {
+		ops[name].Properties["key"] = str
+	}
+	ops[piConfirm].Properties["expected_payment_method_type"] = str
+	for _, name := range []string{piCreate, piConfirm} {
+		pmd := ops[name].Properties["payment_method_data"]
+		if pmd == nil || pmd.Type != "object" {
+			return fmt.Errorf("spec: %s has no payment_method_data hash", name)
+		}
+		with := *pmd
+		with.Properties = maps.Clone(pmd.Properties)
+		with.Properties["card"] = card
+		ops[name].Properties["payment_method_data"] = &with
+	}
+	return nil
 }
 
 type specGen struct {

@@ -35,7 +35,7 @@ func (p *Provider) confirmLocked(c *call, pi *paymentIntent, o confirmOpts) *api
 	if pi.apm && !pi.redirectsNever && pi.x.returnURL == "" {
 		return missingReturnURL()
 	}
-	card := testCards[pi.paymentMethod]
+	card := pi.pmCard
 	out, declineCode := card.outcome, card.declineCode
 	var settleDelay time.Duration
 	if a := p.confirmFaultLocked(c.route); a != nil {
@@ -96,9 +96,12 @@ func (p *Provider) newChargeLocked(c *call, pi *paymentIntent, card *testCard) *
 	seq := len(p.st.chargeOrder)
 	ch := p.st.charges.new()
 	*ch = charge{seq: seq, id: p.ids.object(prefixCharge, p.st.gen, seq), pi: pi, amount: pi.amount, currency: pi.currency,
-		card: card, created: now.Unix(), createdAt: now,
+		card: card, pmID: pi.paymentMethod, created: now.Unix(), createdAt: now,
 		description: pi.x.description, customer: pi.x.customer, receiptEmail: pi.x.receiptEmail,
 		metadata: pi.metadata} // copied once, as Stripe does: later updates of the PaymentIntent's stay there
+	if ch.pmID == "" {
+		ch.pmID = card.id
+	}
 	p.st.chargeOrder = append(p.st.chargeOrder, ch)
 	pi.latestCharge = ch
 	return ch
@@ -142,13 +145,13 @@ func (p *Provider) declineLocked(c *call, pi *paymentIntent, card *testCard, ch 
 	ch.status, ch.paid = "failed", false
 	ch.failureCode, ch.failureMessage, ch.declineCode = code, msg, declineCode
 	e := &apiError{status: http.StatusPaymentRequired, typ: errCard, code: code, declineCode: declineCode, message: msg,
-		chargeID: ch.id, pmID: pi.paymentMethod, save: true}
+		chargeID: ch.id, pmID: pi.paymentMethod, pmCard: pi.pmCard, save: true}
 	if code == "authentication_required" {
 		e.declineCode = "authentication_required"
 	}
-	pi.lastError = &apiError{typ: errCard, code: e.code, declineCode: e.declineCode, message: msg, chargeID: ch.id, pmID: pi.paymentMethod}
+	pi.lastError = &apiError{typ: errCard, code: e.code, declineCode: e.declineCode, message: msg, chargeID: ch.id, pmID: pi.paymentMethod, pmCard: pi.pmCard}
 	pi.status = statusRequiresPaymentMethod
-	pi.paymentMethod = ""
+	pi.setPM("", nil)
 	pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 	p.emitChargeLocked(c, "charge.failed", ch)
 	p.emitPILocked(c, "payment_intent.payment_failed", pi)
@@ -206,9 +209,9 @@ func (p *Provider) authenticateLocked(pi *paymentIntent, ok bool) error {
 	card := pi.pending
 	if !ok {
 		pi.status = statusRequiresPaymentMethod
-		pi.lastError = &apiError{typ: errInvalidRequest, code: "payment_intent_authentication_failure", pmID: pi.paymentMethod,
+		pi.lastError = &apiError{typ: errInvalidRequest, code: "payment_intent_authentication_failure", pmID: pi.paymentMethod, pmCard: pi.pmCard,
 			message: "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."}
-		pi.paymentMethod = ""
+		pi.setPM("", nil)
 		pi.nextAction, pi.pending, pi.pendingDecline = actionNone, nil, ""
 		p.emitPILocked(nil, "payment_intent.payment_failed", pi)
 		return nil
