@@ -41,6 +41,7 @@ type options struct {
 	outDir   string
 	stack    func(seed int64, log *slog.Logger) (Stack, error)
 	onPhase  func(scenario, phase string)
+	budgets  Budgets
 }
 
 // Option configures New.

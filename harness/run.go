@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 // wrong is in the Result's verdicts.
 func (e *Env) Run(ctx context.Context, s Scenario) (Result, error) {
 	s = s.withDefaults()
+	s = underBudgets(s, e.o.budgets)
 	if err := e.ready(s); err != nil {
 		return Result{}, err
 	}
@@ -73,6 +75,7 @@ func (e *Env) meta(s Scenario, started time.Time) history.Meta {
 		Scenario: s.Name, Seed: e.o.seed, Started: started, Mode: string(e.stack.Mode()), Target: e.o.launcher.Name(),
 		Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 		FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
+		MetadataKey: e.sut.MetadataKey, OrdersListed: sut.Lists(e.sut.Driver),
 	}
 }
 
@@ -243,10 +246,10 @@ func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Dura
 		if err != nil {
 			return nil, fmt.Errorf("read the SUT's orders: %w", err)
 		}
-		var pending []string
+		var pending []history.Order
 		for _, o := range orders {
 			if o.Status == history.StatusPending {
-				pending = append(pending, o.ID)
+				pending = append(pending, o)
 			}
 		}
 		done := len(pending) == 0
@@ -269,14 +272,15 @@ func (e *Env) settle(ctx context.Context, rec *history.Recorder, limit time.Dura
 
 // waitingOnCustomers reports whether every given order's payments at the
 // provider wait for the customer (requires_action) and none took money.
-func (e *Env) waitingOnCustomers(ctx context.Context, orders []string) (bool, error) {
+func (e *Env) waitingOnCustomers(ctx context.Context, orders []history.Order) (bool, error) {
 	snap, err := e.stack.Provider().Ledger(ctx)
 	if err != nil {
 		return false, fmt.Errorf("read the provider's ledger: %w", err)
 	}
+	join := check.NewJoin(orders, e.sut.MetadataKey) // the checker's join, so both read a payment alike
 	waiting := map[string]bool{}
 	for _, p := range snap.PaymentIntents {
-		id := p.OrderID()
+		id := join.Order(p.ID, p.Metadata)
 		switch {
 		case p.Status == "requires_action" && p.AmountReceived == 0:
 			if _, seen := waiting[id]; !seen {
@@ -286,8 +290,8 @@ func (e *Env) waitingOnCustomers(ctx context.Context, orders []string) (bool, er
 			waiting[id] = false
 		}
 	}
-	for _, id := range orders {
-		if !waiting[id] {
+	for _, o := range orders {
+		if !waiting[o.ID] {
 			return false, nil
 		}
 	}
@@ -295,9 +299,10 @@ func (e *Env) waitingOnCustomers(ctx context.Context, orders []string) (bool, er
 }
 
 // orders reads every order the SUT holds for the run's customers, or, for
-// a SUT that cannot list, every order the history names.
+// a SUT that cannot list (sut.Lists is false: no Lister, or a target with
+// no list call), every order the SUT named in an answer, one by one.
 func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Order, error) {
-	if l, ok := e.sut.Driver.(sut.Lister); ok {
+	if l, ok := e.sut.Driver.(sut.Lister); ok && sut.Lists(e.sut.Driver) {
 		var all []history.Order
 		for _, c := range e.sut.Customers {
 			os, err := l.Orders(ctx, c)
@@ -308,24 +313,44 @@ func (e *Env) orders(ctx context.Context, rec *history.Recorder) ([]history.Orde
 		}
 		return all, nil
 	}
+	customers := map[string]sut.Customer{}
+	for _, c := range e.sut.Customers {
+		customers[c.ID] = c
+	}
 	seen := map[string]bool{}
 	var all []history.Order
 	for _, op := range rec.Ops() {
+		switch op.Kind {
+		case history.Pay, history.Get, history.Refund, history.Cancel: // ids the SUT gave, not an attacker's
+		default:
+			continue
+		}
 		if op.Order == "" || seen[op.Order] {
 			continue
 		}
 		seen[op.Order] = true
-		c := sut.Customer{ID: op.Customer}
-		for _, cc := range e.sut.Customers {
-			if cc.ID == op.Customer {
-				c = cc
-			}
+		c, ok := customers[op.Customer]
+		if !ok {
+			c = sut.Customer{ID: op.Customer}
 		}
 		r, err := e.sut.Driver.Get(ctx, c, op.Order)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read order %s: %w", op.Order, err)
 		}
-		all = append(all, r.Order)
+		o := r.Order
+		switch {
+		case r.HTTPStatus == http.StatusNotFound:
+			o = history.Order{ID: op.Order, Customer: op.Customer} // the SUT does not know it
+		case r.HTTPStatus < 200 || r.HTTPStatus > 299:
+			return nil, fmt.Errorf("read order %s: HTTP %d: %s (the get call must answer 2xx with the order, or 404 for an order the service does not know; check its path, headers and the customers' tokens)", op.Order, r.HTTPStatus, strings.TrimSpace(r.Body))
+		}
+		if o.ID == "" {
+			o.ID = op.Order // an answer that carries no id is about the order asked for
+		}
+		if o.Customer == "" {
+			o.Customer = op.Customer
+		}
+		all = append(all, o)
 	}
 	return all, nil
 }

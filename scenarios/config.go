@@ -34,6 +34,8 @@ type Env struct {
 	Out string
 	// OnPhase, when set, is told as each scenario enters a phase.
 	OnPhase func(scenario, phase string)
+	// Options are added to every environment (harness.WithBudgets…).
+	Options []harness.Option
 }
 
 // Wire is the Config that builds each scenario's environment from e.
@@ -51,6 +53,7 @@ func Wire(e Env, items *attack.Items, reproduce func(name string, seed int64) st
 			if e.OnPhase != nil {
 				opts = append(opts, harness.WithPhaseHook(e.OnPhase))
 			}
+			opts = append(opts, e.Options...)
 			return harness.New(ctx, opts...)
 		},
 		Items:     items,

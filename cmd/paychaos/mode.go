@@ -90,7 +90,7 @@ func config(f runFlags, runs string, onPhase func(string, string)) (scenarios.Co
 		env := scenarios.Env{Stack: rt.Stack, SUT: rt.Shop(f.flaws), Out: runs, OnPhase: onPhase}
 		items := &attack.ShopItems
 		if f.target != "" {
-			env.SUT, items = rt.SUT(t, ""), nil
+			env.SUT, env.Options, items = rt.SUT(t, ""), targetOptions(t), nil
 		}
 		return scenarios.Wire(env, items, reproduce), rt.Close, nil
 	case modeRemote:
@@ -98,14 +98,23 @@ func config(f runFlags, runs string, onPhase func(string, string)) (scenarios.Co
 			Stack: func(int64, *slog.Logger) (harness.Stack, error) {
 				return harness.Remote(f.toxiproxy, f.provider, f.providerToken)
 			},
-			SUT: launcher(t), Out: runs, OnPhase: onPhase,
+			SUT: launcher(t), Out: runs, OnPhase: onPhase, Options: targetOptions(t),
 		}
 		return scenarios.Wire(env, nil, reproduce), none, nil
 	}
 	if f.target != "" {
-		return scenarios.Wire(scenarios.Env{SUT: launcher(t), Out: runs, OnPhase: onPhase}, nil, reproduce), none, nil
+		return scenarios.Wire(scenarios.Env{SUT: launcher(t), Out: runs, OnPhase: onPhase, Options: targetOptions(t)}, nil, reproduce), none, nil
 	}
 	return scenarios.Wire(scenarios.Env{SUT: refshop.Process{Flaws: f.flaws}, Out: runs, OnPhase: onPhase}, &attack.ShopItems, reproduce), none, nil
+}
+
+// targetOptions are the environment options a target file sets: its
+// budgets.
+func targetOptions(t sut.Target) []harness.Option {
+	if t.Budgets.IsZero() {
+		return nil
+	}
+	return []harness.Option{harness.WithBudgets(t.Budgets)}
 }
 
 // launcher starts a target as a process when it says how, and otherwise

@@ -85,8 +85,13 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if f.parallel < 1 || f.parallel > 64 {
 		return fmt.Errorf("--parallel %d: want 1 to 64", f.parallel)
 	}
+	var target sut.Target
 	if f.target != "" {
-		if _, err := sut.LoadTarget(f.target); err != nil { // a bad file should not cost a run
+		var err error
+		if target, err = sut.LoadTarget(f.target); err != nil { // a bad file should not cost a run
+			return err
+		}
+		if err := target.CheckCommands(f.mode == modeEmbedded); err != nil {
 			return err
 		}
 		if f.flaws != "" && os.Getenv("SHOP_FLAWS") != f.flaws {
@@ -117,6 +122,10 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if f.seed == 0 {
 		f.seed = 1 + time.Now().UnixNano()%1_000_000 // never 0: Ginkgo reads 0 as "pick one"
 	}
+	// Setup runs once, here; the scenarios (and their shards) only tear down.
+	if err := sut.Setup(cmd.Context(), target); err != nil {
+		return fmt.Errorf("target %s: %w", f.target, err)
+	}
 	start := time.Now()
 	w := cmd.OutOrStdout()
 	var suite types.Report
@@ -129,10 +138,14 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := reports.FromGinkgo([]types.Report{suite}, reports.Meta{
+	meta := reports.Meta{
 		Mode: f.mode, Target: targetName(f), Seed: f.seed,
 		Versions: map[string]string{"paychaos": version, "go": runtime.Version()},
-	})
+	}
+	if !target.Budgets.IsZero() {
+		meta.Versions["budgets"] = target.Budgets.String() // shown beside the run's versions
+	}
+	rep, err := reports.FromGinkgo([]types.Report{suite}, meta)
 	if err != nil {
 		return err
 	}

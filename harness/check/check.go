@@ -13,8 +13,13 @@
 //     per order the history or the ledger names, StatusNone for an order
 //     the SUT does not know. Empty Orders means the SUT was not read, and
 //     the checks that need it skip rather than accuse.
-//   - Ledger: the provider's snapshot, taken after Orders were read;
-//     payments name their order in metadata[order_id]; ids are unique.
+//   - Ledger: the provider's snapshot, taken after Orders were read; ids
+//     are unique. A payment belongs to the order that keeps its
+//     PaymentIntent id (Order.PaymentIntents), else to the order its
+//     metadata names (MetadataKey); else it is unattributed: held against
+//     no order, named in no-lost-money's verdict, and a violation of it
+//     when the SUT listed every order (OrdersListed) and the payment still
+//     holds money (see Join).
 //
 // An unknown outcome excuses nothing and accuses no one: the ledger says
 // whether the money moved, and the SUT must end consistent with it.
@@ -72,6 +77,13 @@ type Input struct {
 	// notice that the provider is out (a circuit breaker learning); checkouts
 	// sent before then are not judged.
 	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
+	// MetadataKey is the payment metadata key naming an order; "" means
+	// DefaultMetadataKey.
+	MetadataKey string `json:"metadata_key,omitempty"`
+	// OrdersListed says Orders holds every order the SUT keeps for the
+	// run's customers; no-lost-money then holds unattributed money
+	// against the SUT (against no order).
+	OrdersListed bool `json:"orders_listed,omitempty"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

@@ -147,6 +147,10 @@ type index struct {
 	sorted bool
 	curs   []string // interned currencies
 	curIDs map[string]uint16
+	// join attributes payments to orders; unattributed is the view that
+	// gathers the payments it could not place, -1 when there are none.
+	join         *Join
+	unattributed int32
 }
 
 func newIndex(in *Input) *index {
@@ -155,6 +159,7 @@ func newIndex(in *Input) *index {
 		in:         in,
 		byID:       make(map[string]int32, len(in.Orders)+len(led.PaymentIntents)/8+16),
 		ordersRead: len(in.Orders) > 0,
+		join:       NewJoin(in.Orders, in.MetadataKey),
 	}
 	ix.orders = make([]orderView, 0, len(in.Orders)+len(led.PaymentIntents)/8+16)
 	var dups map[string]bool
@@ -184,7 +189,7 @@ func newIndex(in *Input) *index {
 	ix.pays = make([]payment, 0, len(led.PaymentIntents)+16)
 	for i := range led.PaymentIntents {
 		p := &led.PaymentIntents[i]
-		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.view(p.Metadata["order_id"]), cur: ix.intern(p.Currency)})
+		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.view(ix.join.Order(p.ID, p.Metadata)), cur: ix.intern(p.Currency)})
 	}
 	// Refunds are few: index them by the charge and intent they name, and
 	// resolve them while walking the charges, rather than indexing every
@@ -209,7 +214,7 @@ func newIndex(in *Input) *index {
 		p, ok := ix.findPI(c.PaymentIntent)
 		if !ok {
 			p = int32(len(ix.pays))
-			ix.pays = append(ix.pays, payment{rec: -1 - int32(i), order: ix.view(c.Metadata["order_id"]), cur: ix.intern(c.Currency)})
+			ix.pays = append(ix.pays, payment{rec: -1 - int32(i), order: ix.view(ix.join.Order(c.PaymentIntent, c.Metadata)), cur: ix.intern(c.Currency)})
 			chCaptured = append(chCaptured, false)
 			chRefunded = append(chRefunded, 0)
 			hasRefunds = append(hasRefunds, false)
@@ -282,6 +287,11 @@ func newIndex(in *Input) *index {
 		if ix.undecided(int32(i)) {
 			v.undecided = true
 		}
+	}
+
+	ix.unattributed = -1
+	if o, ok := ix.byID[""]; ok {
+		ix.unattributed = o
 	}
 
 	// Operations.
@@ -548,8 +558,8 @@ func (ix *index) findPI(id string) (int32, bool) {
 }
 
 // view returns the index of the order with this id, adding an order the
-// SUT did not report when it is new. The empty id gathers payments that
-// name no order at all.
+// SUT did not report when it is new. The empty id gathers the payments the
+// join could not attribute (see unattributedNote).
 func (ix *index) view(id string) int32 {
 	if o, ok := ix.byID[id]; ok {
 		return o

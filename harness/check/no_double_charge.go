@@ -10,8 +10,9 @@ import (
 
 // noDoubleCharge: a customer pays for an order at most once.
 //
-// Rule: for every order (the ledger's payments grouped by
-// metadata[order_id]), at most one payment ever captured money, and the
+// Rule: for every order (the ledger's payments joined to it by the
+// PaymentIntent ids it keeps or by their metadata; payments the join
+// cannot place accuse no one), at most one payment ever captured money, and the
 // money the provider still holds (captured minus refunded, pending refunds
 // counted as given back) is at most the order's amount; and no two orders
 // created by the same client request (same customer and idempotency key)
@@ -35,7 +36,7 @@ func (c noDoubleCharge) checkIndex(ix *index) Verdict {
 	checked := 0
 	for o := range ix.orders {
 		v := &ix.orders[o]
-		if v.captured == 0 {
+		if v.captured == 0 || int32(o) == ix.unattributed {
 			continue
 		}
 		checked++

@@ -9,9 +9,14 @@ import (
 
 // noLostMoney: money the provider took belongs to a paid order or goes back.
 //
-// Rule: after settling, every order (ledger payments grouped by
-// metadata[order_id], including ids the SUT does not know and payments
-// naming no order) whose final SUT status is not paid holds no money at
+// Unattributed payments (the join placed them in no order) accuse no
+// order: they are named in the verdict's message; but when the SUT listed
+// every order it keeps (Input.OrdersListed), money they still hold is
+// money the SUT lost track of, a violation of no order's.
+//
+// Rule: after settling, every order (ledger payments joined to orders by
+// the PaymentIntent ids the SUT keeps or by their metadata, including ids
+// the SUT does not know) whose final SUT status is not paid holds no money at
 // the provider: captured minus refunded, with pending refunds counted as
 // given back, is zero; and no such order has a payment still processing,
 // which may yet capture. This is where an unknown outcome is held to
@@ -34,6 +39,9 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 	captures := 0
 	for o := range ix.orders {
 		v := &ix.orders[o]
+		if int32(o) == ix.unattributed {
+			continue // no order to accuse: see below
+		}
 		st := v.status()
 		if v.captured > 0 {
 			captures++
@@ -86,9 +94,14 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 			}
 		}
 	}
-	return f.verdict(
-		fmt.Sprintf("%s holding money without being paid", plural(f.n, "order")),
+	lost := ix.in.OrdersListed && ix.unattributedLost(&f)
+	v := f.verdict(
+		fmt.Sprintf("%s holding money without being paid", plural(f.n, "order or unattributed payment")),
 		fmt.Sprintf("%s with captured money: each belongs to a paid order or was refunded", plural(captures, "order")))
+	if note := ix.unattributedNote(); note != "" && !lost {
+		v.Message += "; " + note
+	}
+	return v
 }
 
 // statusName says what the SUT reported, including that it reported nothing.

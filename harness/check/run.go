@@ -156,5 +156,7 @@ func FromRun(r history.Run) *Input {
 		},
 		FailFastBudget: r.Meta.FailFastBudget,
 		FailFastGrace:  r.Meta.FailFastGrace,
+		MetadataKey:    r.Meta.MetadataKey,
+		OrdersListed:   r.Meta.OrdersListed,
 	}
 }

@@ -96,4 +96,9 @@ type Order struct {
 	Currency string `json:"currency"`
 	// Refunded is the amount the SUT says it refunded.
 	Refunded int64 `json:"refunded,omitempty"`
+	// PaymentIntents and CheckoutSession are the provider's ids the SUT
+	// keeps for the order, when it says: the checker joins payments to
+	// orders by them before it looks at payment metadata.
+	PaymentIntents  []string `json:"payment_intents,omitempty"`
+	CheckoutSession string   `json:"checkout_session,omitempty"`
 }

@@ -47,6 +47,13 @@ type Meta struct {
 	FailFastBudget time.Duration `json:"fail_fast_budget,omitempty"`
 	// FailFastGrace is how long the SUT may take to notice the outage.
 	FailFastGrace time.Duration `json:"fail_fast_grace,omitempty"`
+	// MetadataKey is the payment metadata key that names an order, when
+	// not order_id: the checker joins by it.
+	MetadataKey string `json:"metadata_key,omitempty"`
+	// OrdersListed says the SUT listed every order of the run's customers
+	// (rather than being read one order at a time): a payment no order
+	// claims is then money the SUT lost track of.
+	OrdersListed bool `json:"orders_listed,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.

@@ -7,4 +7,10 @@
 // Process). For a SUT in any language, a Target describes the same HTTP
 // calls as data; HTTPDriver speaks it. The reference shop is one such
 // Target.
+//
+// The checker joins the provider's payments to the orders by what the SUT
+// keeps: the PaymentIntent ids an Order carries (history.Order's
+// PaymentIntents, read from a Target's fields.payment_intent), else the
+// order id in the payments' metadata (Instance.MetadataKey). A Driver
+// whose answers carry neither leaves the payments unattributed.
 package sut

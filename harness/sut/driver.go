@@ -47,6 +47,27 @@ type Lister interface {
 	Orders(ctx context.Context, c Customer) ([]history.Order, error)
 }
 
+// ListOffer is implemented by a Lister that may not list at all (an
+// HTTPDriver whose target has no list call); it then answers
+// ErrUnsupported.
+type ListOffer interface {
+	Lists() bool
+}
+
+// Lists reports whether d lists every order of a customer: a Lister that
+// does not say otherwise through ListOffer. The checker holds a payment
+// no listed order claims against the SUT; orders read one by one prove
+// nothing about the orders never seen.
+func Lists(d Driver) bool {
+	if _, ok := d.(Lister); !ok {
+		return false
+	}
+	if o, ok := d.(ListOffer); ok {
+		return o.Lists()
+	}
+	return true
+}
+
 // Refunder refunds an order, partly or fully.
 type Refunder interface {
 	Refund(ctx context.Context, c Customer, orderID string, amount int64) (Reply, error)

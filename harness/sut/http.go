@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +31,7 @@ type HTTPDriver struct {
 var (
 	_ Driver          = (*HTTPDriver)(nil)
 	_ Lister          = (*HTTPDriver)(nil)
+	_ ListOffer       = (*HTTPDriver)(nil)
 	_ Refunder        = (*HTTPDriver)(nil)
 	_ Canceler        = (*HTTPDriver)(nil)
 	_ Reconciler      = (*HTTPDriver)(nil)
@@ -81,11 +83,20 @@ func (d *HTTPDriver) Cancel(ctx context.Context, c Customer, id string) (Reply, 
 	return d.call(ctx, d.t.Cancel, CallData{OrderID: id, Customer: c.ID, Token: c.Token})
 }
 
-// Orders implements Lister.
+// ErrUnsupported is returned, wrapped, for a call the target does not
+// offer (a list call, see Lists).
+var ErrUnsupported = errors.New("the target does not offer this call")
+
+// Lists implements ListOffer: only a target with a list call lists.
+func (d *HTTPDriver) Lists() bool { return d.t.List.Defined() }
+
+// Orders implements Lister. A target without a list call answers
+// ErrUnsupported.
 func (d *HTTPDriver) Orders(ctx context.Context, c Customer) ([]history.Order, error) {
 	if !d.t.List.Defined() {
-		return nil, fmt.Errorf("target %s has no list call", d.t.Name)
+		return nil, fmt.Errorf("target %s: list: %w", d.t.Name, ErrUnsupported)
 	}
+	f := d.t.Fields.over(d.t.List.Fields)
 	status, raw, err := d.do(ctx, d.t.List, CallData{Customer: c.ID, Token: c.Token}, "")
 	if err != nil {
 		return nil, err
@@ -97,19 +108,19 @@ func (d *HTTPDriver) Orders(ctx context.Context, c Customer) ([]history.Order, e
 	if err := decode(raw, &v); err != nil {
 		return nil, fmt.Errorf("list orders of %s: %w", c.ID, err)
 	}
-	if d.t.Fields.Orders != "" {
+	if f.Orders != "" {
 		if m, ok := v.(map[string]any); ok {
-			v = lookup(m, d.t.Fields.Orders)
+			v = lookup(m, f.Orders)
 		}
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("list orders of %s: no array at %q in %s", c.ID, d.t.Fields.Orders, excerpt(raw))
+		return nil, fmt.Errorf("list orders of %s: no array at fields.orders %q in %s: fix list.fields.orders in the target", c.ID, f.Orders, excerpt(raw))
 	}
 	out := make([]history.Order, 0, len(arr))
 	for _, e := range arr {
 		if m, ok := e.(map[string]any); ok {
-			o := d.order(m)
+			o := d.order(m, f)
 			if o.Customer == "" {
 				o.Customer = c.ID
 			}
@@ -172,26 +183,26 @@ func (d *HTTPDriver) Send(ctx context.Context, r RawRequest) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return d.reply(status, raw), nil
+	return d.reply(d.t.Fields, status, raw), nil
 }
 
 func (d *HTTPDriver) call(ctx context.Context, c Call, data CallData) (Reply, error) {
 	if !c.Defined() {
-		return Reply{}, fmt.Errorf("target %s does not offer this call", d.t.Name)
+		return Reply{}, fmt.Errorf("target %s: %w", d.t.Name, ErrUnsupported)
 	}
 	status, raw, err := d.do(ctx, c, data, "")
 	if err != nil {
 		return Reply{}, err
 	}
-	return d.reply(status, raw), nil
+	return d.reply(d.t.Fields.over(c.Fields), status, raw), nil
 }
 
-func (d *HTTPDriver) reply(status int, raw []byte) Reply {
+func (d *HTTPDriver) reply(f Fields, status int, raw []byte) Reply {
 	r := Reply{HTTPStatus: status, Body: excerpt(raw)}
 	var m map[string]any
 	if decode(raw, &m) == nil {
-		r.Order = d.order(m)
-		for _, path := range []string{d.t.Fields.Code, d.t.Fields.FailureCode} {
+		r.Order = d.order(m, f)
+		for _, path := range []string{f.Code, f.FailureCode} {
 			if s, ok := lookup(m, path).(string); ok && s != "" && r.Code == "" {
 				r.Code = s
 			}
@@ -200,14 +211,15 @@ func (d *HTTPDriver) reply(status int, raw []byte) Reply {
 	return r
 }
 
-func (d *HTTPDriver) order(m map[string]any) history.Order {
-	f := d.t.Fields
+func (d *HTTPDriver) order(m map[string]any, f Fields) history.Order {
 	o := history.Order{
-		ID:       str(lookup(m, f.ID)),
-		Currency: str(lookup(m, f.Currency)),
-		Customer: str(lookup(m, f.Customer)),
-		Amount:   num(lookup(m, f.Amount)),
-		Refunded: num(lookup(m, f.Refunded)),
+		ID:              str(lookup(m, f.ID)),
+		Currency:        str(lookup(m, f.Currency)),
+		Customer:        str(lookup(m, f.Customer)),
+		Amount:          num(lookup(m, f.Amount)),
+		Refunded:        num(lookup(m, f.Refunded)),
+		PaymentIntents:  strs(lookup(m, f.PaymentIntent)),
+		CheckoutSession: str(lookup(m, f.CheckoutSession)),
 	}
 	if s := str(lookup(m, f.Status)); s != "" {
 		if st, ok := d.t.Statuses[s]; ok {
@@ -308,20 +320,50 @@ func (d *HTTPDriver) render(text string, data CallData) (string, error) {
 	return b.String(), nil
 }
 
-// lookup follows a dotted path through decoded JSON.
+// lookup follows a dotted path through decoded JSON. A path that meets an
+// array goes on in each of its elements and answers the array of what it
+// found ("payments.id").
 func lookup(m map[string]any, path string) any {
 	if path == "" {
 		return nil
 	}
-	var v any = m
-	for _, k := range strings.Split(path, ".") {
-		mm, ok := v.(map[string]any)
-		if !ok {
+	return follow(m, strings.Split(path, "."))
+}
+
+func follow(v any, keys []string) any {
+	for i, k := range keys {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			out := make([]any, 0, len(x))
+			for _, e := range x {
+				if got := follow(e, keys[i:]); got != nil {
+					out = append(out, got)
+				}
+			}
+			return out
+		default:
 			return nil
 		}
-		v = mm[k]
 	}
 	return v
+}
+
+// strs reads one id or an array of ids; empty ids are dropped.
+func strs(v any) []string {
+	if s := str(v); s != "" {
+		return []string{s}
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, e := range arr {
+		out = append(out, strs(e)...)
+	}
+	return out
 }
 
 // decode keeps numbers exact: amounts are int64 minor units.

@@ -3,9 +3,11 @@ package sut
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/paychaos/paychaos/harness/history"
@@ -64,5 +66,47 @@ func TestHTTPDriverSpeaksTheShopTarget(t *testing.T) {
 	srv.Close()
 	if _, err := d.Pay(ctx, PayRequest{Customer: c, Amount: 1, Currency: "usd", Key: "k2"}); err == nil {
 		t.Fatal("pay to a closed server: no transport error")
+	}
+}
+
+func TestHTTPDriverReadsPaymentIdsAndPerCallFields(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == "POST":
+			w.WriteHeader(201)
+			io.WriteString(w, `{"order":{"id":"o1","state":"PAID","payments":[{"intent":"pi_1"},{"intent":"pi_2"}],"session":"cs_1"}}`)
+		case r.URL.Path == "/orders/o1/status": // a status answer that names no order
+			io.WriteString(w, `{"state":"PAID","payment_intent":"pi_1"}`)
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer srv.Close()
+	c := Customer{ID: "cus_a"}
+	tg := Target{
+		Name: "svc", BaseURL: srv.URL, Customers: []Customer{c},
+		Pay:      Call{Method: "POST", Path: "/orders"},
+		Get:      Call{Path: "/orders/{{.OrderID}}/status", Fields: Fields{ID: "-", Status: "state", PaymentIntent: "payment_intent", CheckoutSession: "-"}},
+		Fields:   Fields{ID: "order.id", Status: "order.state", PaymentIntent: "order.payments.intent", CheckoutSession: "order.session"},
+		Statuses: map[string]history.Status{"PAID": history.StatusPaid},
+	}
+	d := NewHTTPDriver(tg)
+	ctx := context.Background()
+	r, err := d.Pay(ctx, PayRequest{Customer: c, Amount: 1, Currency: "usd", Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := r.Order; o.ID != "o1" || o.Status != history.StatusPaid || strings.Join(o.PaymentIntents, ",") != "pi_1,pi_2" || o.CheckoutSession != "cs_1" {
+		t.Fatalf("pay answer read as %+v", o)
+	}
+	g, err := d.Get(ctx, c, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := g.Order; o.ID != "" || o.Status != history.StatusPaid || strings.Join(o.PaymentIntents, ",") != "pi_1" {
+		t.Fatalf("get answer, with its own fields, read as %+v", o)
+	}
+	if _, err := d.Orders(ctx, c); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("a target without list: %v, want ErrUnsupported", err)
 	}
 }

@@ -34,6 +34,9 @@ type Instance struct {
 	// Logs returns what the SUT has logged so far, when the harness can
 	// see it; the secret-leak check reads it.
 	Logs func() string
+	// MetadataKey is the payment metadata key that names an order when
+	// not order_id (Target.Correlate); the checker joins by it.
+	MetadataKey string
 }
 
 // Partitioner cuts a SUT off its network and puts it back.
@@ -72,6 +75,7 @@ func (r Running) Launch(_ context.Context, _ Wiring) (*Instance, error) {
 		Customers:   r.Target.Customers,
 		Addr:        u.Host,
 		WebhookPath: r.Target.Webhook.Path,
-		Close:       func() error { return nil },
+		MetadataKey: r.Target.Correlate.MetadataKey,
+		Close:       func() error { return teardown(r.Target, processEnv(r.Target.Process), "") },
 	}, nil
 }

@@ -9,10 +9,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
+	"text/template"
 	"time"
 )
 
@@ -55,8 +55,8 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 	if spec.Command == "" {
 		return nil, fmt.Errorf("target %s: process.command is empty", s.Target.Name)
 	}
-	if s.Target.Env.Addr == "" {
-		return nil, fmt.Errorf("target %s: env.addr names no variable for the listen address", s.Target.Name)
+	if s.Target.Env.Addr == "" && s.Target.Env.Port == "" {
+		return nil, fmt.Errorf("target %s: env.addr (or env.port) names no variable for the listen address", s.Target.Name)
 	}
 	dir := s.Dir
 	var cleanup func() error
@@ -67,14 +67,9 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		}
 		dir, cleanup = d, func() error { return os.RemoveAll(d) }
 	}
-	if strings.ContainsRune(spec.Command, filepath.Separator) && !filepath.IsAbs(spec.Command) {
-		// Relative to where paychaos runs, not to the SUT's working directory.
-		abs, err := filepath.Abs(spec.Command)
-		if err != nil {
-			return nil, err
-		}
-		spec.Command = abs
-	}
+	// Relative to the target file, not to the SUT's working directory.
+	spec.Command = resolve(s.Target.Dir, spec.Command, false)
+	argTmpls := spec.Args
 	ready := s.Ready
 	if ready == 0 {
 		ready = 15 * time.Second
@@ -85,6 +80,7 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		d    *HTTPDriver
 		t    Target
 		addr string
+		env  []string
 	)
 	// A free port can be taken by another process before the SUT binds
 	// it; a SUT that dies at once saying so is started again elsewhere.
@@ -93,16 +89,21 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		if addr, err = freePort(); err != nil {
 			return nil, err
 		}
-		env := os.Environ()
-		for k, v := range spec.Env {
-			env = append(env, k+"="+v)
+		_, port, _ := net.SplitHostPort(addr)
+		if spec.Args, err = processArgs(s.Target.Dir, argTmpls, addr, port); err != nil {
+			if cleanup != nil {
+				err = errors.Join(err, cleanup())
+			}
+			return nil, err
 		}
+		env = processEnv(spec)
 		set := func(name, val string) {
 			if name != "" {
 				env = append(env, name+"="+val)
 			}
 		}
 		set(s.Target.Env.Addr, addr)
+		set(s.Target.Env.Port, port)
 		set(s.Target.Env.ProviderURL, w.ProviderURL)
 		set(s.Target.Env.SecretKey, w.SecretKey)
 		set(s.Target.Env.WebhookSecret, w.WebhookSecret)
@@ -132,14 +133,47 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 	}
 	return &Instance{
 		Driver: d, Customers: t.Customers, Addr: addr, WebhookPath: t.Webhook.Path, Process: p, Logs: logs.String,
+		MetadataKey: t.Correlate.MetadataKey,
 		Close: func() error {
-			err := p.stop()
+			err := errors.Join(p.stop(), teardown(t, env, dir))
 			if cleanup != nil {
 				err = errors.Join(err, cleanup())
 			}
 			return err
 		},
 	}, nil
+}
+
+// processArgs renders the process's arguments ({{.Addr}}, {{.Port}}) and
+// resolves the relative paths among them against dir.
+func processArgs(dir string, tmpls []string, addr, port string) ([]string, error) {
+	out := make([]string, len(tmpls))
+	for i, a := range tmpls {
+		s, err := renderArg(a, argData{Addr: addr, Port: port})
+		if err != nil {
+			return nil, fmt.Errorf("process.args[%d]: %w", i, err)
+		}
+		out[i] = resolve(dir, s, true)
+	}
+	return out, nil
+}
+
+// argData is what process.args templates can use.
+type argData struct{ Addr, Port string }
+
+func renderArg(text string, data argData) (string, error) {
+	if !strings.Contains(text, "{{") {
+		return text, nil
+	}
+	t, err := template.New("arg").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 type proc struct {

@@ -20,7 +20,11 @@ func TestMain(m *testing.M) {
 		f.Close()
 		fmt.Println("sut up")
 		http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
-		_ = http.ListenAndServe(os.Getenv("TEST_ADDR"), nil)
+		addr := os.Getenv("TEST_ADDR")
+		if len(os.Args) == 3 && os.Args[1] == "--listen" { // a SUT told its port by argument
+			addr = os.Args[2]
+		}
+		_ = http.ListenAndServe(addr, nil)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -1,6 +1,10 @@
 package sut
 
 import (
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/paychaos/paychaos/harness/history"
 )
 
@@ -25,6 +29,9 @@ type Target struct {
 	Webhook Call `yaml:"webhook"`
 
 	Fields Fields `yaml:"fields"`
+	// Correlate says how the provider's payments name their order when
+	// the answers carry no payment id (fields.payment_intent).
+	Correlate Correlate `yaml:"correlate"`
 	// Statuses maps the SUT's status words to the harness's vocabulary
 	// (pending, paid, failed, canceled, refunded).
 	Statuses map[string]history.Status `yaml:"statuses"`
@@ -37,6 +44,90 @@ type Target struct {
 	// Container says how to start the SUT as a container image
 	// (containers mode); see ContainerSpec.
 	Container ContainerSpec `yaml:"container"`
+	// Setup runs once before the first scenario (create the database or
+	// the customers the service needs); Teardown after each scenario, with
+	// the environment the service had.
+	Setup    Hook `yaml:"setup"`
+	Teardown Hook `yaml:"teardown"`
+	// Budgets are the time budgets every scenario run against this target
+	// is judged by, where they differ from the scenarios' own.
+	Budgets Budgets `yaml:"budgets"`
+
+	// Dir is the folder of the target file: relative paths in Process and
+	// the hooks resolve against it. Empty resolves them against the
+	// working directory.
+	Dir string `yaml:"-"`
+	// file and src are the target file's name and text, for errors found
+	// after loading (CheckCommands).
+	file string
+	src  []byte
+}
+
+// Correlate says how payments name orders in their metadata.
+type Correlate struct {
+	// MetadataKey is the PaymentIntent metadata key whose value is the
+	// order id; empty means order_id.
+	MetadataKey string `yaml:"metadata_key"`
+}
+
+// Hook is a command run around the scenarios. Its output is kept and
+// shown when it fails.
+type Hook struct {
+	Command string   `yaml:"command"`
+	Args    []string `yaml:"args"`
+	// Timeout bounds the command; zero means DefaultHookTimeout.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Defined reports whether the target has the hook.
+func (h Hook) Defined() bool { return h.Command != "" }
+
+// DefaultHookTimeout bounds a setup or teardown command with no timeout.
+const DefaultHookTimeout = 2 * time.Minute
+
+// Budgets are a target's time budgets; a zero field keeps the scenario's
+// own value. The harness applies them to every scenario (see
+// harness.WithBudgets).
+type Budgets struct {
+	// FailFast is how long a checkout may take while the provider is out
+	// (the scenarios that give the service a grace to notice it);
+	// FailFastGrace is that grace, how long after the fault starts the
+	// service may take to notice.
+	FailFast      time.Duration `yaml:"fail_fast" json:"fail_fast,omitempty"`
+	FailFastGrace time.Duration `yaml:"fail_fast_grace" json:"fail_fast_grace,omitempty"`
+	// Response is how long a checkout may take while the provider is
+	// slow or confused but there (the other scenarios that judge
+	// fail-fast, with no grace): the service's own answer budget.
+	Response time.Duration `yaml:"response" json:"response,omitempty"`
+	// Settle bounds how long the service may take to resolve every
+	// pending payment after traffic stops.
+	Settle time.Duration `yaml:"settle" json:"settle,omitempty"`
+	// Scale multiplies every scenario's warm-up, hold and cool-down, for
+	// a service that needs longer to show its behaviour; 0 means 1.
+	Scale float64 `yaml:"scale" json:"scale,omitempty"`
+}
+
+// IsZero reports whether b changes nothing.
+func (b Budgets) IsZero() bool { return b == Budgets{} }
+
+// String lists the budgets b sets, for a report: "fail-fast 2s, settle 20s".
+func (b Budgets) String() string {
+	var parts []string
+	for _, p := range []struct {
+		name string
+		d    time.Duration
+	}{{"fail-fast", b.FailFast}, {"fail-fast grace", b.FailFastGrace}, {"response", b.Response}, {"settle", b.Settle}} {
+		if p.d > 0 {
+			parts = append(parts, p.name+" "+p.d.String())
+		}
+	}
+	if b.Scale > 0 && b.Scale != 1 {
+		parts = append(parts, "warm-up, hold and cool-down ×"+strconv.FormatFloat(b.Scale, 'g', -1, 64))
+	}
+	if len(parts) == 0 {
+		return "the scenarios' own"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Call is one HTTP call.
@@ -45,6 +136,9 @@ type Call struct {
 	Path    string            `yaml:"path"`
 	Body    string            `yaml:"body"`
 	Headers map[string]string `yaml:"headers"`
+	// Fields, where set, replace the target's fields for this call's
+	// answers (a status answer with no id, a list whose entries differ).
+	Fields Fields `yaml:"fields"`
 }
 
 // Defined reports whether the target offers the call.
@@ -77,6 +171,33 @@ type Fields struct {
 	// Orders is the array of orders in a list answer; "" when the answer
 	// is the array itself.
 	Orders string `yaml:"orders"`
+	// PaymentIntent is where the provider's PaymentIntent id, or an
+	// array of them, is in an order answer; a path may cross an array
+	// ("payments.intent_id"). The checker joins payments to orders by it.
+	PaymentIntent string `yaml:"payment_intent"`
+	// CheckoutSession is where the Checkout Session id is.
+	CheckoutSession string `yaml:"checkout_session"`
+}
+
+// over is f with every field o sets replaced.
+func (f Fields) over(o Fields) Fields {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&f.ID, o.ID)
+	set(&f.Status, o.Status)
+	set(&f.Amount, o.Amount)
+	set(&f.Currency, o.Currency)
+	set(&f.Refunded, o.Refunded)
+	set(&f.Customer, o.Customer)
+	set(&f.Code, o.Code)
+	set(&f.FailureCode, o.FailureCode)
+	set(&f.Orders, o.Orders)
+	set(&f.PaymentIntent, o.PaymentIntent)
+	set(&f.CheckoutSession, o.CheckoutSession)
+	return f
 }
 
 // EnvNames are the SUT's environment variable names.
@@ -84,10 +205,17 @@ type EnvNames struct {
 	ProviderURL   string `yaml:"provider_url"`
 	SecretKey     string `yaml:"secret_key"`
 	WebhookSecret string `yaml:"webhook_secret"`
-	Addr          string `yaml:"addr"`
+	// Addr names the variable the SUT reads its listen address
+	// (127.0.0.1:port) from; Port, for a SUT that reads only a port, the
+	// one it reads the port from. A started SUT needs one of them.
+	Addr string `yaml:"addr"`
+	Port string `yaml:"port"`
 }
 
-// ProcessSpec starts the SUT as a subprocess.
+// ProcessSpec starts the SUT as a subprocess. Args are templates over
+// {{.Addr}} and {{.Port}}, where the SUT must listen. A relative command
+// or argument (./x, ../x, or a file that exists in the target's folder)
+// resolves against the target file's folder.
 type ProcessSpec struct {
 	Command string            `yaml:"command"`
 	Args    []string          `yaml:"args"`

@@ -95,6 +95,9 @@ type Config struct {
 	// stays pending with its attempt started, for the reconciler to find.
 	// main wires SHOP_CRASH_AFTER_PAYMENT to it.
 	AfterProviderSuccess func(orderID string) error
+	// Correlate is how payments are traced to orders; "" is
+	// CorrelateMetadata. Not a flaw: both are correct.
+	Correlate Correlation
 }
 
 // DemoCustomers are the customers of a shop configured with none, so that
@@ -211,6 +214,7 @@ func isCurrencyCode(s string) bool {
 //	SHOP_MAX_AMOUNT          largest order amount in minor units
 //	SHOP_MAX_RETRIES         retries per provider call; negative means none
 //	SHOP_SEED                seed of the retry jitter (unsigned integer)
+//	SHOP_CORRELATE           metadata (default) or payment_intent: see Correlation
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	c.Addr = getenv("SHOP_ADDR")
@@ -232,6 +236,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Customers, err = parseCustomers(getenv("SHOP_CUSTOMERS")); err != nil {
 		return c, fmt.Errorf("SHOP_CUSTOMERS: %w", err)
+	}
+	if c.Correlate, err = parseCorrelation(getenv("SHOP_CORRELATE")); err != nil {
+		return c, fmt.Errorf("SHOP_CORRELATE: %w", err)
 	}
 	durations := []struct {
 		name string

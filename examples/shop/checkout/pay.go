@@ -276,8 +276,10 @@ func (s *Shop) paymentParams(o Order, a attempt, try int) *stripe.PaymentIntentC
 		Confirm:            stripe.Bool(true),
 		Description:        stripe.String("order " + o.ID),
 	}
-	p.AddMetadata("order_id", o.ID)
-	p.AddMetadata("attempt", strconv.Itoa(a.n))
+	if s.tagsMetadata() {
+		p.AddMetadata("order_id", o.ID)
+		p.AddMetadata("attempt", strconv.Itoa(a.n))
+	}
 	p.SetIdempotencyKey(s.providerKey(a, try))
 	return p
 }

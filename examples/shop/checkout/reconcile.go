@@ -144,7 +144,8 @@ func (s *Shop) reconcileLoop() {
 
 // findPayments returns every PaymentIntent the provider holds for an
 // order: the ones the shop knows by id, and the ones found by searching
-// metadata['order_id'] (a payment whose answer was lost is only found so).
+// metadata['order_id'] (a payment whose answer was lost is only found so,
+// or, untagged, by redrive).
 func (s *Shop) findPayments(ctx context.Context, o Order) ([]*stripe.PaymentIntent, error) {
 	attempts, err := orderAttempts(ctx, s.st.db, o.ID)
 	if err != nil {
@@ -177,7 +178,11 @@ func (s *Shop) findPayments(ctx context.Context, o Order) ([]*stripe.PaymentInte
 		out = append(out, pi)
 	}
 	var found []*stripe.PaymentIntent
-	err = s.send(ctx, func(ctx context.Context) error {
+	search := s.send
+	if !s.tagsMetadata() { // nothing to search by: the ids kept are all there is
+		search = func(context.Context, func(context.Context) error) error { return nil }
+	}
+	err = search(ctx, func(ctx context.Context) error {
 		found = found[:0]
 		p := &stripe.PaymentIntentSearchParams{}
 		p.Query = fmt.Sprintf("metadata['order_id']:'%s'", o.ID)
@@ -265,7 +270,9 @@ func (s *Shop) redrive(ctx context.Context, o Order, sum *ReconcileSummary) erro
 			a = x
 		}
 	}
-	if a.orderID == "" || a.redrives >= maxRedrives {
+	// Untagged, a payment given up on could never be found again: the
+	// attempt is re-sent until the provider answers it.
+	if a.orderID == "" || (a.redrives >= maxRedrives && s.tagsMetadata()) {
 		// Nothing can be re-sent any more: give the order up, and keep
 		// watching for a capture to refund.
 		err := s.settle(ctx, o, decision{status: StatusFailed, attemptState: attemptFailed, failureCode: "payment_unresolved"}, true)

@@ -152,8 +152,10 @@ func (s *Shop) runRefund(row refundRow, fresh bool) string {
 			PaymentIntent: stripe.String(row.paymentIntent),
 			Amount:        stripe.Int64(row.amount),
 		}
-		p.AddMetadata("order_id", row.orderID)
-		p.AddMetadata("refund_id", row.id)
+		if s.tagsMetadata() {
+			p.AddMetadata("order_id", row.orderID)
+			p.AddMetadata("refund_id", row.id)
+		}
 		p.SetIdempotencyKey(row.key)
 		r, err := s.sc.V1Refunds.Create(ctx, p)
 		if err == nil {

@@ -37,6 +37,9 @@ type Order struct {
 	Currency      string      `json:"currency"`
 	Refunded      int64       `json:"refunded"`
 	PaymentIntent string      `json:"payment_intent"`
+	// PaymentIntents are every PaymentIntent of the order's attempts, its
+	// own first: what a client (or paychaos) joins payments by.
+	PaymentIntents []string `json:"payment_intents,omitempty"`
 	// FailureCode says why a failed order failed (card_declined,
 	// provider_rejected…).
 	FailureCode string     `json:"failure_code,omitempty"`
@@ -222,15 +225,16 @@ type queryer interface {
 var errNotFound = errors.New("not found")
 
 const orderCols = `id, customer, COALESCE(client_key, ''), request_hash, status, amount, charge_amount, currency,
- payment_method, items, refunded, payment_intent, failure_code, refund_due, last_event_at, created_at`
+ payment_method, items, refunded, payment_intent, failure_code, refund_due, last_event_at, created_at,
+ (SELECT COALESCE(group_concat(a.payment_intent), '') FROM attempts a WHERE a.order_id = orders.id AND a.payment_intent != '')`
 
 func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 	var o Order
-	var items string
+	var items, pis string
 	var due int
 	err := row.Scan(&o.ID, &o.Customer, &o.clientKey, &o.requestHash, &o.Status, &o.Amount, &o.chargeAmount,
 		&o.Currency, &o.paymentMethod, &items, &o.Refunded, &o.PaymentIntent, &o.FailureCode, &due,
-		&o.lastEventAt, &o.createdAt)
+		&o.lastEventAt, &o.createdAt, &pis)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errNotFound
 	}
@@ -238,6 +242,7 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 		return o, fmt.Errorf("scan order: %w", err)
 	}
 	o.refundDue = due != 0
+	o.PaymentIntents = paymentIntentsOf(o.PaymentIntent, pis)
 	if items != "" && items != "[]" && items != "null" {
 		if err := json.Unmarshal([]byte(items), &o.Items); err != nil {
 			return o, fmt.Errorf("order %s items: %w", o.ID, err)
