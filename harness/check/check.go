@@ -84,6 +84,10 @@ type Input struct {
 	// run's customers; no-lost-money then holds unattributed money
 	// against the SUT (against no order).
 	OrdersListed bool `json:"orders_listed,omitempty"`
+	// BrowserFlow says the customer's browser pays at the provider
+	// (client_confirm, checkout_session): a PaymentIntent still awaiting
+	// its payment method is the customer's to finish, not the SUT's.
+	BrowserFlow bool `json:"browser_flow,omitempty"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

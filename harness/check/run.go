@@ -158,5 +158,6 @@ func FromRun(r history.Run) *Input {
 		FailFastGrace:  r.Meta.FailFastGrace,
 		MetadataKey:    r.Meta.MetadataKey,
 		OrdersListed:   r.Meta.OrdersListed,
+		BrowserFlow:    r.Meta.Flow != "" && r.Meta.Flow != "server_confirm",
 	}
 }

@@ -66,6 +66,9 @@ type Targets struct {
 	ProviderLink *proxy.Link
 	// WebhookLink carries the provider's webhook deliveries to the SUT.
 	WebhookLink *proxy.Link
+	// BrowserLink carries the customer's browser's calls to the provider,
+	// in the flows that have a browser step; nil in the others.
+	BrowserLink *proxy.Link
 	Provider    Provider
 	// Process is the SUT's process, when the harness runs it as one.
 	Process sut.Process

@@ -16,6 +16,7 @@ type Need string
 const (
 	NeedProviderLink Need = "a proxied link to the provider"
 	NeedWebhookLink  Need = "a proxied link to the SUT's webhook endpoint"
+	NeedBrowserLink  Need = "a proxied link from the customer's browser to the provider (a flow with a browser step: client_confirm or checkout_session)"
 	NeedProvider     Need = "the provider's control API"
 	NeedProcess      Need = "the SUT's process (a SUT the harness runs)"
 	NeedNetwork      Need = "the SUT's network (a stack that owns it: containers)"
@@ -47,6 +48,8 @@ func (t *Targets) Has(n Need) bool {
 		return t.ProviderLink != nil
 	case NeedWebhookLink:
 		return t.WebhookLink != nil
+	case NeedBrowserLink:
+		return t.BrowserLink != nil
 	case NeedProvider:
 		return t.Provider != nil
 	case NeedProcess:
@@ -111,6 +114,8 @@ func linkNeeds(l LinkName) []Need {
 		return []Need{NeedProviderLink}
 	case WebhookLink:
 		return []Need{NeedWebhookLink, NeedProvider}
+	case BrowserLink:
+		return []Need{NeedBrowserLink}
 	}
 	return nil
 }

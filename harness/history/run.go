@@ -54,6 +54,10 @@ type Meta struct {
 	// (rather than being read one order at a time): a payment no order
 	// claims is then money the SUT lost track of.
 	OrdersListed bool `json:"orders_listed,omitempty"`
+	// Flow is how the SUT takes payments (server_confirm when empty); in
+	// the flows with a browser step a payment awaiting the customer's
+	// card moved no money and is the customer's to finish.
+	Flow string `json:"flow,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.

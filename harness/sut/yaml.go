@@ -160,6 +160,9 @@ func (t Target) validate() error {
 	if !paid {
 		return bad("statuses", "no status word maps to paid")
 	}
+	if err := t.validateFlow(); err != nil {
+		return err
+	}
 	return t.validateRun()
 }
 

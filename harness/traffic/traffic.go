@@ -40,6 +40,10 @@ type Profile struct {
 	// CancelRate and RefundRate are the probabilities that a paid order is
 	// then cancelled, or partly refunded, by its customer.
 	CancelRate, RefundRate float64
+	// Abandon is the share of customers who leave the hosted Checkout
+	// page without paying (flow checkout_session); 0 means DefaultAbandon,
+	// negative none.
+	Abandon float64
 }
 
 // Steady is a modest constant stream of successful card payments with a
@@ -115,6 +119,10 @@ type Runner struct {
 	Rand      *rand.Rand
 	// Prefix makes idempotency keys unique across runs against one SUT.
 	Prefix string
+	// Browser is the customers' browser, for a Driver whose flow has a
+	// browser step (sut.FlowOf); nil leaves every checkout at the SUT's
+	// answer.
+	Browser Browser
 }
 
 // Run starts checkouts at the profile's rate until ctx is done or Max is
@@ -150,6 +158,7 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 		if p.DoubleSubmit > 0 && r.Rand.Float64() < p.DoubleSubmit {
 			copies = 2
 		}
+		abandon := r.abandons(p)
 		var next followUp
 		if x := r.Rand.Float64(); x < p.CancelRate {
 			next.cancel = true
@@ -169,7 +178,7 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 				// In-flight work finishes even when the run stops: its outcome
 				// is part of the history.
 				c := context.WithoutCancel(ctx)
-				op := Checkout(c, r.Driver, r.Recorder, client, req)
+				op := r.checkout(c, client, req, abandon)
 				if op.Outcome == history.OK && op.Order != "" {
 					next.run(c, r, client, req.Customer, op)
 				}
