@@ -203,6 +203,9 @@ func (b *Browser) pageAnswer(req *http.Request, page string) (Answer, error) {
 	if m := dataCode.FindSubmatch(body); m != nil {
 		a.Code = string(m[1])
 	}
+	if a.Status == "open" && challenge.Match(body) {
+		a.Status = "requires_action" // the bank's 3-D Secure page: the payment waits on the customer
+	}
 	if status >= 500 || (a.Status == "" && status != http.StatusGone && status != http.StatusNotFound) {
 		return a, fmt.Errorf("checkout page %s: HTTP %d with no page state", page, status)
 	}
@@ -247,6 +250,7 @@ var (
 	dataStatus    = regexp.MustCompile(`data-status="([^"]*)"`)
 	dataPayStatus = regexp.MustCompile(`data-payment-status="([^"]*)"`)
 	dataCode      = regexp.MustCompile(`data-code="([^"]*)"`)
+	challenge     = regexp.MustCompile(`<form method="post" action="[^"]*/authenticate"`)
 )
 
 func excerpt(b []byte) string {

@@ -55,17 +55,6 @@ func (f Flow) OrDefault() Flow {
 // calls to the provider, over the browser's link.
 func (f Flow) Browser() bool { return f.OrDefault() != FlowServerConfirm }
 
-// PaymentIntentOfSecret is the PaymentIntent id a client_secret names
-// (pi_123_secret_abc → pi_123), as Stripe.js reads it; "" when s is not
-// one.
-func PaymentIntentOfSecret(s string) string {
-	id, _, ok := strings.Cut(s, "_secret_")
-	if !ok || !strings.HasPrefix(id, "pi_") {
-		return ""
-	}
-	return id
-}
-
 // validateFlow checks that the pay answer says what the target's flow
 // needs the browser to have.
 func (t Target) validateFlow() error {

@@ -49,8 +49,8 @@ func (r *Runner) flow() sut.Flow { return sut.FlowOf(r.Driver) }
 
 // checkout is one customer's checkout in the SUT's flow. In the flows
 // with a browser step the card is the customer's to type at the
-// provider: the SUT never sees it. The pay op records the card the
-// customer chose all the same. It returns the op that says whether the
+// provider: the SUT never sees it; the pay op records the card the
+// customer chose. It returns the op that says whether the
 // order ended paid, for the follow-ups.
 func (r *Runner) checkout(ctx context.Context, client int, req sut.PayRequest, abandon bool) history.Op {
 	flow := r.flow()
@@ -59,18 +59,20 @@ func (r *Runner) checkout(ctx context.Context, client int, req sut.PayRequest, a
 	}
 	card := req.PaymentMethod
 	req.PaymentMethod = ""
-	op, reply := checkoutReply(ctx, r.Driver, r.Recorder, client, req)
-	op.PaymentMethod = card
+	op, reply := checkout(ctx, r.Driver, r.Recorder, client, req, card)
 	if r.Browser == nil || op.Order == "" || op.Outcome == history.Fail {
 		return op
 	}
-	var step history.Op
+	var (
+		step history.Op
+		seen browser.Answer
+	)
 	switch flow {
 	case sut.FlowClientConfirm:
 		if reply.ClientSecret == "" {
 			return op
 		}
-		step = r.browserStep(ctx, history.Confirm, "confirm", client, op, func(ctx context.Context) (browser.Answer, error) {
+		step, seen = r.browserStep(ctx, history.Confirm, "confirm", client, op, func(ctx context.Context) (browser.Answer, error) {
 			return r.Browser.Confirm(ctx, reply.ClientSecret, card)
 		})
 	case sut.FlowCheckoutSession:
@@ -87,40 +89,21 @@ func (r *Runner) checkout(ctx context.Context, client int, req sut.PayRequest, a
 			})
 			return op
 		}
-		step = r.browserStep(ctx, history.CheckoutPage, "pay", client, op, func(ctx context.Context) (browser.Answer, error) {
+		step, seen = r.browserStep(ctx, history.CheckoutPage, "pay", client, op, func(ctx context.Context) (browser.Answer, error) {
 			return r.Browser.Checkout(ctx, page, card)
 		})
 	}
-	if step.Outcome == history.Fail {
-		return op
+	if step.Outcome == history.Fail || seen.Status == "requires_action" {
+		return op // declined, or waiting on a 3-D Secure step the customer never takes
 	}
 	return r.awaitOrder(ctx, client, req.Customer, op)
-}
-
-// checkoutReply is Checkout that also returns the SUT's answer.
-func checkoutReply(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) (history.Op, sut.Reply) {
-	var reply sut.Reply
-	op := Checkout(ctx, replyKeeper{d, &reply}, rec, client, req)
-	return op, reply
-}
-
-// replyKeeper keeps the pay answer it passes on.
-type replyKeeper struct {
-	sut.Driver
-	reply *sut.Reply
-}
-
-func (k replyKeeper) Pay(ctx context.Context, r sut.PayRequest) (sut.Reply, error) {
-	reply, err := k.Driver.Pay(ctx, r)
-	*k.reply = reply
-	return reply, err
 }
 
 // browserStep runs and records one step of the customer's browser, an
 // operation of its own: ok when the provider took the payment (or the
 // customer left the page as planned), fail when it provably did not,
 // unknown when its answer was lost.
-func (r *Runner) browserStep(ctx context.Context, kind history.Kind, name string, client int, pay history.Op, do func(context.Context) (browser.Answer, error)) history.Op {
+func (r *Runner) browserStep(ctx context.Context, kind history.Kind, name string, client int, pay history.Op, do func(context.Context) (browser.Answer, error)) (history.Op, browser.Answer) {
 	op := history.Op{
 		Client: client, Kind: kind, Name: name, Order: pay.Order, Customer: pay.Customer, Key: pay.Key,
 		Amount: pay.Amount, Currency: pay.Currency, PaymentMethod: pay.PaymentMethod,
@@ -131,7 +114,7 @@ func (r *Runner) browserStep(ctx context.Context, kind history.Kind, name string
 	op.Return = r.Recorder.Now()
 	classifyBrowser(&op, a, err)
 	op.ID = r.Recorder.End(token, op)
-	return op
+	return op, a
 }
 
 func classifyBrowser(op *history.Op, a browser.Answer, err error) {

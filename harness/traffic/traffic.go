@@ -244,9 +244,16 @@ func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer
 
 // Checkout pays one order and records what the customer was told.
 func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) history.Op {
+	op, _ := checkout(ctx, d, rec, client, req, req.PaymentMethod)
+	return op
+}
+
+// checkout is Checkout recording card as the customer's payment method
+// (in the browser flows the SUT is sent none), and returning the answer.
+func checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest, card string) (history.Op, sut.Reply) {
 	op := history.Op{
 		Client: client, Kind: history.Pay, Customer: req.Customer.ID, Key: req.Key,
-		Amount: req.Amount, Currency: req.Currency, PaymentMethod: req.PaymentMethod,
+		Amount: req.Amount, Currency: req.Currency, PaymentMethod: card,
 	}
 	op.Call = rec.Now()
 	token := rec.Begin(op)
@@ -254,7 +261,7 @@ func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client i
 	op.Return = rec.Now()
 	Classify(&op, reply, err)
 	op.ID = rec.End(token, op)
-	return op
+	return op, reply
 }
 
 // Classify sets an operation's outcome from the SUT's answer. A transport

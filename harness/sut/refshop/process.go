@@ -41,12 +41,14 @@ type Process struct {
 	ClientTimeout time.Duration
 	// Output, when set, also receives the shop's logs.
 	Output io.Writer
+	// Flow is how the shop takes payments; "" confirms on the server.
+	Flow checkout.Flow
 }
 
 var _ sut.Launcher = Process{}
 
 // Name implements sut.Launcher.
-func (p Process) Name() string { return Launcher{Flaws: p.Flaws}.Name() }
+func (p Process) Name() string { return Launcher{Flaws: p.Flaws, Flow: p.Flow}.Name() }
 
 // Launch implements sut.Launcher.
 func (p Process) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error) {
@@ -65,7 +67,7 @@ func (p Process) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error
 	for _, c := range Customers {
 		tokens = append(tokens, c.Token+"="+c.ID)
 	}
-	t := sut.ShopTarget("", Customers)
+	t := withFlow(sut.ShopTarget("", Customers), p.Flow)
 	t.Name = p.Name()
 	t.Process = sut.ProcessSpec{
 		Command: self,
@@ -79,6 +81,7 @@ func (p Process) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error
 			"SHOP_RESPONSE_BUDGET":    (5 * timeout).String(),
 			"SHOP_RECONCILE_INTERVAL": "250ms",
 			"SHOP_LOG_LEVEL":          "info",
+			"SHOP_FLOW":               string(p.Flow),
 		},
 	}
 	return sut.Subprocess{Target: t, AdminToken: AdminToken, Output: p.Output}.Launch(ctx, w)
