@@ -53,8 +53,9 @@ func count(ops []history.Op, k history.Kind, o history.Outcome) int {
 	return n
 }
 
-// A correct shop in every flow: no fault, no finding, seed after seed;
-// and in the browser flows the browser paid, and was recorded doing so.
+// A correct shop in every flow: no fault, no finding, seed after seed
+// (20, or 3 with -short); and in the browser flows the browser paid, and
+// was recorded doing so.
 func TestBaselineInEveryFlow(t *testing.T) {
 	seeds := 20
 	if testing.Short() {
@@ -62,6 +63,7 @@ func TestBaselineInEveryFlow(t *testing.T) {
 	}
 	for _, flow := range flows {
 		t.Run(string(flow), func(t *testing.T) {
+			t.Parallel() // the runs mostly wait: settling, the customers' polls
 			for seed := int64(1); seed <= int64(seeds); seed++ {
 				env := flowEnv(t, seed, flow, "")
 				res, err := env.Run(context.Background(), cheap("baseline-"+string(flow), fault.None))
