@@ -132,7 +132,7 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 
 // Targets are what faults act on in this environment.
 func (e *Env) Targets() *fault.Targets {
-	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, BrowserLink: e.browserLink, Provider: e.stack.Provider(), Process: e.sut.Process, Network: e.sut.Network}
+	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, BrowserLink: e.browserLink, Flow: sut.FlowOf(e.sut.Driver), Provider: e.stack.Provider(), Process: e.sut.Process, Network: e.sut.Network}
 }
 
 // SUT is the running system under test.
