@@ -70,8 +70,8 @@ type Targets struct {
 	// in the flows that have a browser step; nil in the others.
 	BrowserLink *proxy.Link
 	// Flow is how the SUT takes payments; "" is server_confirm.
-	Flow sut.Flow
-	Provider    Provider
+	Flow     sut.Flow
+	Provider Provider
 	// Process is the SUT's process, when the harness runs it as one.
 	Process sut.Process
 	// Network cuts the SUT off its network, where the stack can.
