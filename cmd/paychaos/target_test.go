@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,7 +63,7 @@ func TestTargetWithoutListOrMetadataPassesTheBaseline(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &rep) != nil || len(rep.Scenarios) == 0 {
 		t.Fatalf("report: %v", err)
 	}
-	if got := rep.Run.Versions["budgets"]; got != "fail-fast 1.5s, response 3s, settle 15s" {
+	if got := rep.Run.Versions["budgets"]; got != "fail-fast 1s, fail-fast grace 750ms, settle 15s" {
 		t.Errorf("the report shows budgets %q", got)
 	}
 	held := 0
@@ -102,8 +103,13 @@ func TestTargetWithAMissingCommandIsRefused(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "shop")); err != nil {
 		t.Fatal(err)
 	}
+	src, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := 1 + strings.Count(string(src[:strings.Index(string(src), "  command: ./shop")]), "\n")
 	r := paychaos(t, "run", "--target", target, "--out", t.TempDir())
-	if r.code != 2 || !strings.Contains(r.stderr, "target.yaml:77: process.command: "+filepath.Join(dir, "shop")+" does not exist") ||
+	if r.code != 2 || !strings.Contains(r.stderr, fmt.Sprintf("target.yaml:%d: process.command: %s does not exist", at, filepath.Join(dir, "shop"))) ||
 		!strings.Contains(r.stderr, "build it first") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}

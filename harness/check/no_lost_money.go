@@ -94,9 +94,16 @@ func (c noLostMoney) checkIndex(ix *index) Verdict {
 			}
 		}
 	}
+	held := f.n // orders holding money
 	lost := ix.in.OrdersListed && ix.unattributedLost(&f)
-	v := f.verdict(
-		fmt.Sprintf("%s holding money without being paid", plural(f.n, "order or unattributed payment")),
+	summary := fmt.Sprintf("%s holding money without being paid", plural(held, "order"))
+	switch {
+	case lost && held == 0:
+		summary = "money held by payments no order claims"
+	case lost:
+		summary += ", and money held by payments no order claims"
+	}
+	v := f.verdict(summary,
 		fmt.Sprintf("%s with captured money: each belongs to a paid order or was refunded", plural(captures, "order")))
 	if note := ix.unattributedNote(); note != "" && !lost {
 		v.Message += "; " + note

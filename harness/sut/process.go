@@ -126,10 +126,12 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 		if try < 3 && strings.Contains(logs.String(), "address already in use") {
 			continue
 		}
+		err = fmt.Errorf("%w; its last output: %s", err, lastLines(logs.String(), 5))
+		err = errors.Join(err, teardown(s.Target, env, dir)) // what it did before dying is undone too
 		if cleanup != nil {
 			err = errors.Join(err, cleanup())
 		}
-		return nil, fmt.Errorf("%w; its last output: %s", err, lastLines(logs.String(), 5))
+		return nil, err
 	}
 	return &Instance{
 		Driver: d, Customers: t.Customers, Addr: addr, WebhookPath: t.Webhook.Path, Process: p, Logs: logs.String,

@@ -89,63 +89,64 @@ func (t Target) Validate() error { return t.validate() }
 
 func (t Target) validate() error {
 	if t.Name == "" {
-		return bad("name", "required")
+		return bad("name", "required: the target's name in reports, e.g. name: my-checkout")
 	}
 	if u, err := url.Parse(t.BaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return bad("base_url", "want an absolute http(s) URL, got %q", t.BaseURL)
+		return bad("base_url", "want an absolute http(s) URL such as http://127.0.0.1:8080, got %q", t.BaseURL)
 	}
 	if len(t.Customers) == 0 {
-		return bad("customers", "at least one customer is needed")
+		return bad("customers", "at least one customer is needed, e.g. - {id: cus_alice, token: tok_alice}")
 	}
 	for i, c := range t.Customers {
 		if c.ID == "" {
-			return bad(fmt.Sprintf("customers[%d].id", i), "required")
+			return bad(fmt.Sprintf("customers[%d].id", i), "required: the customer's id in your service")
 		}
 	}
 	calls := []struct {
 		name     string
 		c        Call
-		required bool
+		required string // what the call is for, when it is required
 	}{
-		{"pay", t.Pay, true}, {"get", t.Get, true}, {"list", t.List, false}, {"refund", t.Refund, false},
-		{"cancel", t.Cancel, false}, {"health", t.Health, false}, {"reconcile", t.Reconcile, false}, {"webhook", t.Webhook, false},
+		{"pay", t.Pay, "the call that places an order and pays for it"}, {"get", t.Get, "the call that reads one order"},
+		{"list", t.List, ""}, {"refund", t.Refund, ""}, {"cancel", t.Cancel, ""}, {"health", t.Health, ""},
+		{"reconcile", t.Reconcile, ""}, {"webhook", t.Webhook, ""},
 	}
 	for _, c := range calls {
 		if !c.c.Defined() {
-			if c.required {
-				return bad(c.name+".path", "required")
+			if c.required != "" {
+				return bad(c.name+".path", "required: the path of %s, e.g. /orders", c.required)
 			}
 			continue
 		}
 		switch strings.ToUpper(c.c.Method) {
 		case "", "GET", "POST", "PUT", "PATCH", "DELETE":
 		default:
-			return bad(c.name+".method", "unknown HTTP method %q", c.c.Method)
+			return bad(c.name+".method", "unknown HTTP method %q: want GET, POST, PUT, PATCH or DELETE", c.c.Method)
 		}
 		if !strings.HasPrefix(c.c.Path, "/") {
 			return bad(c.name+".path", "must start with /, got %q", c.c.Path)
 		}
 		for field, text := range map[string]string{"path": c.c.Path, "body": c.c.Body} {
 			if err := parseTemplate(text); err != nil {
-				return bad(c.name+"."+field, "%v", err)
+				return bad(c.name+"."+field, "%v%s", err, templateHint)
 			}
 		}
 		for k, v := range c.c.Headers {
 			if err := parseTemplate(v); err != nil {
-				return bad(c.name+".headers."+k, "%v", err)
+				return bad(c.name+".headers."+k, "%v%s", err, templateHint)
 			}
 		}
 	}
 	for k, v := range t.Headers {
 		if err := parseTemplate(v); err != nil {
-			return bad("headers."+k, "%v", err)
+			return bad("headers."+k, "%v%s", err, templateHint)
 		}
 	}
 	if t.Fields.ID == "" {
-		return bad("fields.id", "required: where the order id is in an answer")
+		return bad("fields.id", "required: the dotted path of the order id in an answer, e.g. id or order.id")
 	}
 	if t.Fields.Status == "" {
-		return bad("fields.status", "required: where the order status is in an answer")
+		return bad("fields.status", "required: the dotted path of the order status in an answer, e.g. status or order.state")
 	}
 	paid := false
 	for word, s := range t.Statuses {
@@ -158,7 +159,7 @@ func (t Target) validate() error {
 		}
 	}
 	if !paid {
-		return bad("statuses", "no status word maps to paid")
+		return bad("statuses", "no status word maps to paid: add your service's word for it, e.g. succeeded: paid")
 	}
 	if err := t.validateFlow(); err != nil {
 		return err
@@ -287,6 +288,9 @@ func checkDurations(data []byte) error {
 	}
 	return nil
 }
+
+// templateHint ends a template error with what a call template can use.
+const templateHint = " (a call can use .Amount .Currency .PaymentMethod .Key .OrderID .Customer .Token, and json to quote)"
 
 func parseTemplate(text string) error {
 	if !strings.Contains(text, "{{") {
