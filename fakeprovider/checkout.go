@@ -34,6 +34,23 @@ type lineItem struct {
 	quantity int64
 }
 
+// lineDraft is a line item as read, before anything is made: a price, or
+// the price_data of one (checked, with its currency and product).
+type lineDraft struct {
+	price    *price
+	in       priceInput
+	currency string
+	product  *product
+	quantity int64
+}
+
+func (d lineDraft) unit() (currency string, amount int64) {
+	if d.price != nil {
+		return d.price.currency, d.price.unitAmount
+	}
+	return d.currency, d.in.unitAmount
+}
+
 type checkoutSession struct {
 	seq           int
 	id            string
@@ -278,7 +295,7 @@ func (p *Provider) emitSessionLocked(c *call, typ string, s *checkoutSession) {
 
 // readLineItemsLocked reads line_items[i][price] or line_items[i][price_data]
 // with line_items[i][quantity].
-func (p *Provider) readLineItemsLocked(c *call) ([]lineItem, *apiError) {
+func (p *Provider) readLineItemsLocked(c *call) ([]lineDraft, *apiError) {
 	f := c.f
 	n := f.lookup("line_items")
 	if n < 0 {
@@ -287,7 +304,7 @@ func (p *Provider) readLineItemsLocked(c *call) ([]lineItem, *apiError) {
 	if f.nodes[n].kind == kindValue {
 		return nil, invalidParam("line_items", "Invalid array: line_items must be an array of hashes.")
 	}
-	var items []lineItem
+	var items []lineDraft
 	i := 0
 	for k := f.nodes[n].first; k >= 0; k = f.nodes[k].next {
 		name := "line_items[" + strconv.Itoa(i) + "]"
@@ -315,18 +332,18 @@ func (p *Provider) readLineItemsLocked(c *call) ([]lineItem, *apiError) {
 		if q < 1 || q > 999999 {
 			return nil, invalidParam(name+"[quantity]", "Quantity must be between 1 and 999999.")
 		}
-		var pr *price
+		d := lineDraft{quantity: q}
 		priceID := childVal(f, k, "price")
 		pd := f.child(k, "price_data")
 		switch {
 		case priceID != "" && pd >= 0:
 			return nil, exclusiveParams(name+"[price]", name+"[price_data]")
 		case priceID != "":
-			if pr = p.priceLocked(priceID); pr == nil {
+			if d.price = p.priceLocked(priceID); d.price == nil {
 				return nil, priceMissing(name+"[price]", priceID)
 			}
-			if !pr.active {
-				return nil, invalidParam(name+"[price]", fmt.Sprintf("The price %s is not active.", pr.id))
+			if !d.price.active {
+				return nil, invalidParam(name+"[price]", fmt.Sprintf("The price %s is not active.", d.price.id))
 			}
 		case pd >= 0:
 			if f.nodes[pd].kind != kindHash {
@@ -353,13 +370,14 @@ func (p *Provider) readLineItemsLocked(c *call) ([]lineItem, *apiError) {
 				return nil, e
 			}
 			var e *apiError
-			if pr, e = p.priceFromInputLocked(c, in, pdName, nil); e != nil {
+			if d.currency, d.product, e = p.checkPriceRefsLocked(in, pdName); e != nil {
 				return nil, e
 			}
+			d.in = in
 		default:
 			return nil, missingParam(name + "[price]")
 		}
-		items = append(items, lineItem{price: pr, quantity: q})
+		items = append(items, d)
 	}
 	if len(items) == 0 {
 		return nil, missingParam("line_items")
@@ -498,18 +516,17 @@ func (p *Provider) sessionCreate(c *call) *result {
 			return p.errResult(c, resourceMissing("customer", "customer", s.customer))
 		}
 	}
-	// Prices made from price_data are kept even when a later item fails:
-	// Stripe makes them as it reads them too, and nothing refers to them.
-	items, e := p.readLineItemsLocked(c)
+	drafts, e := p.readLineItemsLocked(c)
 	if e != nil {
 		return p.errResult(c, e)
 	}
-	s.currency = items[0].price.currency
-	for i := range items {
-		if items[i].price.currency != s.currency {
+	s.currency, _ = drafts[0].unit()
+	for _, d := range drafts {
+		cur, amt := d.unit()
+		if cur != s.currency {
 			return p.errResult(c, invalidParam("line_items", "All line items must have the same currency."))
 		}
-		s.amountTotal += items[i].price.unitAmount * items[i].quantity
+		s.amountTotal += amt * d.quantity
 	}
 	// A free order (a total of 0) is completed without a card, as
 	// no_payment_required.
@@ -518,13 +535,17 @@ func (p *Provider) sessionCreate(c *call) *result {
 			return p.errResult(c, e)
 		}
 	}
+	// Everything is checked: now the prices of price_data are made.
 	fl := &p.st.fl
 	s.seq = len(fl.sessions)
 	s.id = p.ids.object(prefixSession, p.st.gen, s.seq)
-	for i := range items {
-		items[i].id = p.ids.object(prefixLineItem, p.st.gen, s.seq*1000+i)
+	for i, d := range drafts {
+		pr := d.price
+		if pr == nil {
+			pr = p.makePriceLocked(c, d.in, d.currency, d.product, nil)
+		}
+		s.items = append(s.items, lineItem{id: p.ids.object(prefixLineItem, p.st.gen, s.seq*1000+i), price: pr, quantity: d.quantity})
 	}
-	s.items = items
 	s.url = p.hostedURL(c.r, s.id)
 	fl.sessions = append(fl.sessions, s)
 	if d := time.Duration(s.expiresAt-now.Unix()) * time.Second; d > 0 {

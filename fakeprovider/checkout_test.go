@@ -178,6 +178,9 @@ func TestCheckoutSessionDeclineThen3DS(t *testing.T) {
 	if err != nil || got.Status != stripe.CheckoutSessionStatusOpen || got.PaymentIntent == nil {
 		t.Fatalf("during the challenge: %v %+v", err, got)
 	}
+	if status, _, _ := customerPost(t, cs.URL+"/authenticate", url.Values{}); status != http.StatusBadRequest {
+		t.Fatalf("authenticate without a result: %d", status)
+	}
 	status, loc, body := customerPost(t, cs.URL+"/authenticate", url.Values{"result": {"complete"}})
 	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "https://shop.example/done") {
 		t.Fatalf("authenticate: %d %q %s", status, loc, body)
@@ -276,10 +279,17 @@ func TestCheckoutSessionBadInput(t *testing.T) {
 		{base + "&line_items[0][quantity]=1&expires_at=1", "expires_at"},
 		{base + "&line_items[0][quantity]=1&success_url=ftp://x", "success_url"},
 		{base + "&line_items[0][quantity]=1&expand[]=nope", "expand"},
+		{base + "&line_items[0][quantity]=1&line_items[1][quantity]=1&line_items[1][price_data][currency]=eur&line_items[1][price_data][unit_amount]=5&line_items[1][price_data][product_data][name]=y", "line_items"},
+		{base + "&line_items[0][quantity]=1&line_items[1][quantity]=1&line_items[1][price_data][currency]=usd&line_items[1][price_data][unit_amount]=5&line_items[1][price_data][product]=prod_nope", "line_items[1][price_data][product]"},
 	} {
 		status, _, body := h.raw("POST", "/v1/checkout/sessions", tc.body, nil)
 		if status != 400 && status != 404 || !strings.Contains(body, `"param":"`+tc.param+`"`) {
 			t.Errorf("%s: %d %s", tc.body, status, body)
+		}
+	}
+	for _, path := range []string{"/v1/prices", "/v1/products", "/v1/checkout/sessions"} {
+		if status, _, body := h.raw("GET", path, "", nil); status != 200 || !strings.Contains(body, `"data":[]`) {
+			t.Fatalf("a refused session left %s: %s", path, body)
 		}
 	}
 	if status, _, body := h.raw("POST", "/v1/checkout/sessions", base+"&line_items[0][quantity]=1", nil); status != 200 {
@@ -381,4 +391,25 @@ func TestCheckoutSessionManualCapture(t *testing.T) {
 	}
 	// A manual capture is not an async payment: one completed event only.
 	waitSessionEvents(t, sink, cs.ID, "checkout.session.completed:unpaid")
+}
+
+func TestCheckoutSessionFailedAuthentication(t *testing.T) {
+	h := newHarness(t)
+	sc := h.client(0, 0)
+	cs := newSession(t, sc, "o-3dsfail")
+	if status, _, _ := customerPost(t, cs.URL, url.Values{"card": {"4000000000003220"}}); status != 200 {
+		t.Fatalf("challenge: %d", status)
+	}
+	status, _, body := customerPost(t, cs.URL+"/authenticate", url.Values{"result": {"fail"}})
+	if status != http.StatusPaymentRequired || !strings.Contains(body, "failed authentication") || !strings.Contains(body, `data-status="open"`) {
+		t.Fatalf("failed authentication: %d %s", status, body)
+	}
+	got, err := sc.V1CheckoutSessions.Retrieve(bg, cs.ID, &stripe.CheckoutSessionRetrieveParams{Expand: []*string{stripe.String("payment_intent")}})
+	if err != nil || got.Status != stripe.CheckoutSessionStatusOpen || got.PaymentIntent.Status != stripe.PaymentIntentStatusRequiresPaymentMethod {
+		t.Fatalf("after a failed authentication: %v %+v", err, got)
+	}
+	// Another card on the same page pays.
+	if status, _, _ := customerPost(t, cs.URL, url.Values{"card": {"5555555555554444"}}); status != http.StatusSeeOther {
+		t.Fatalf("second card: %d", status)
+	}
 }

@@ -44,6 +44,13 @@ func TestCustomersWithSavedPaymentMethods(t *testing.T) {
 		t.Fatalf("saved cards %v", saved)
 	}
 
+	if r, err := sc.V1Customers.RetrievePaymentMethod(bg, pm.ID, &stripe.CustomerRetrievePaymentMethodParams{Customer: stripe.String(cus.ID)}); err != nil || r.ID != pm.ID {
+		t.Fatalf("the customer's payment method: %v %+v", err, r)
+	}
+	if status, _, _ := h.raw("GET", "/v1/customers/"+cus.ID+"/payment_methods/pm_card_visa", "", nil); status != 404 {
+		t.Fatalf("a payment method not saved for the customer: %d", status)
+	}
+
 	// The service charges the saved card off-session.
 	pi, err := sc.V1PaymentIntents.Create(bg, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(900), Currency: stripe.String("usd"),
 		Customer: stripe.String(cus.ID), PaymentMethod: stripe.String(pm.ID), PaymentMethodTypes: []*string{stripe.String("card")},

@@ -112,6 +112,10 @@ func matchFlowRoute(method, rest string) (routeID, string, bool) {
 		coll = "checkout/sessions"
 	}
 	id, action, act := strings.Cut(tail, "/")
+	if pm, ok := strings.CutPrefix(action, "payment_methods/"); ok && coll == "customers" && method == http.MethodGet &&
+		id != "" && pm != "" && strings.IndexByte(pm, '/') < 0 {
+		return routeCustomerPMRetrieve, id, true // the PaymentMethod id is read from the path
+	}
 	if slash && id == "" || act && (action == "" || strings.IndexByte(action, '/') >= 0) {
 		return routeNone, "", true
 	}
@@ -210,6 +214,7 @@ func addFlowRoutes(t *[numRoutes]route) {
 	add(routeCustomerDelete, http.MethodDelete, "/v1/customers/{id}", (*Provider).customerDelete, map[string]paramSpec{})
 	add(routeCustomerPMList, http.MethodGet, "/v1/customers/{id}/payment_methods", (*Provider).customerPMList,
 		withList(map[string]paramSpec{"type": scalar, "allow_redisplay": scalar}))
+	add(routeCustomerPMRetrieve, http.MethodGet, "/v1/customers/{id}/payment_methods/{payment_method}", (*Provider).customerPMRetrieve, specs(map[string]paramSpec{}))
 
 	card := paramSpec{kind: pHash, subs: []string{"token", "number", "exp_month", "exp_year", "cvc", "networks"}}
 	add(routePMCreate, http.MethodPost, "/v1/payment_methods", (*Provider).pmCreate, specs(map[string]paramSpec{

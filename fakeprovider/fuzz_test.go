@@ -69,7 +69,7 @@ func FuzzHandlers(f *testing.F) {
 		"/v1/payment_methods", "/v1/payment_methods/%s", "/v1/payment_methods/%s/attach", "/v1/payment_methods/%s/detach",
 		"/v1/products", "/v1/products/%s", "/v1/prices", "/v1/prices/%s",
 		"/v1/checkout/sessions", "/v1/checkout/sessions/%s", "/v1/checkout/sessions/%s/line_items", "/v1/checkout/sessions/%s/expire",
-		"/pay/%s", "/pay/%s/authenticate",
+		"/pay/%s", "/pay/%s/authenticate", "/v1/customers/%s/payment_methods/pm_x",
 	}
 	seeds := []struct {
 		post   bool

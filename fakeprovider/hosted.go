@@ -260,7 +260,10 @@ func (p *Provider) payLocked(c *call, s *checkoutSession, cardIn, email string) 
 }
 
 func (p *Provider) hostedAuth(c *call) *result {
-	res, _, e := c.f.enumParam("result", "complete", "fail")
+	res, ok, e := c.f.enumParam("result", "complete", "fail")
+	if e == nil && !ok {
+		e = missingParam("result")
+	}
 	if e != nil {
 		return pageResult(e.status, page{Title: "Bad request", Error: e.message})
 	}

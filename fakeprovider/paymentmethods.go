@@ -423,3 +423,19 @@ func (p *Provider) pmList(c *call) *result {
 func (p *Provider) customerPMList(c *call) *result {
 	return p.pmListFor(c, c.id, "/v1/customers/"+c.id+"/payment_methods")
 }
+
+// customerPMRetrieve answers a PaymentMethod saved for the customer in
+// the path, and 404 for any other.
+func (p *Provider) customerPMRetrieve(c *call) *result {
+	pmID := c.r.URL.Path[strings.LastIndexByte(c.r.URL.Path, '/')+1:]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cu := p.customerLocked(c.id); cu == nil || cu.deleted {
+		return p.errResult(c, resourceMissing("customer", "customer", c.id))
+	}
+	pm := p.pmLocked(pmID)
+	if pm == nil || pm.customer != c.id {
+		return p.errResult(c, resourceMissing("payment_method", "payment_method", pmID))
+	}
+	return jsonResult(p.storedPMJSON(pm))
+}

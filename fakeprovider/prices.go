@@ -221,26 +221,35 @@ func checkPriceInput(in priceInput, prefix string) *apiError {
 	return nil
 }
 
-// priceFromInputLocked makes the price in (and its product, for
-// product_data).
-func (p *Provider) priceFromInputLocked(c *call, in priceInput, prefix string, md []pair) (*price, *apiError) {
+// checkPriceRefsLocked checks what a price refers to and returns its
+// currency and product (nil: make one from in.productName). It changes
+// nothing, so a request can check all its prices before making any.
+func (p *Provider) checkPriceRefsLocked(in priceInput, prefix string) (string, *product, *apiError) {
 	cur, e := checkCurrency(pname(prefix, "currency"), in.currency)
 	if e != nil {
-		return nil, e
+		return "", nil, e
 	}
-	var pr *product
-	if in.productID != "" {
-		if pr = p.productLocked(in.productID); pr == nil {
-			return nil, resourceMissing("product", pname(prefix, "product"), in.productID)
-		}
-	} else {
-		pr = p.newProductLocked(c, in.productName, "", nil)
+	if in.productID == "" {
+		return cur, nil, nil
+	}
+	pr := p.productLocked(in.productID)
+	if pr == nil {
+		return "", nil, resourceMissing("product", pname(prefix, "product"), in.productID)
+	}
+	return cur, pr, nil
+}
+
+// makePriceLocked makes a price checked by checkPriceRefsLocked (and its
+// product when prod is nil).
+func (p *Provider) makePriceLocked(c *call, in priceInput, cur string, prod *product, md []pair) *price {
+	if prod == nil {
+		prod = p.newProductLocked(c, in.productName, "", nil)
 	}
 	fl := &p.st.fl
-	x := &price{seq: len(fl.prices), product: pr, currency: cur, unitAmount: in.unitAmount, active: true, metadata: md, created: p.nowFor(c).Unix()}
+	x := &price{seq: len(fl.prices), product: prod, currency: cur, unitAmount: in.unitAmount, active: true, metadata: md, created: p.nowFor(c).Unix()}
 	x.id = p.ids.object(prefixPrice, p.st.gen, x.seq)
 	fl.prices = append(fl.prices, x)
-	return x, nil
+	return x
 }
 
 func (p *Provider) priceCreate(c *call) *result {
@@ -287,10 +296,11 @@ func (p *Provider) priceCreate(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	pr, e := p.priceFromInputLocked(c, in, "", setMetadata(nil, md, false))
+	cur, prod, e := p.checkPriceRefsLocked(in, "")
 	if e != nil {
 		return p.errResult(c, e)
 	}
+	pr := p.makePriceLocked(c, in, cur, prod, setMetadata(nil, md, false))
 	pr.nickname, pr.lookupKey = nick, lookupKey
 	return jsonResult(pr.object())
 }

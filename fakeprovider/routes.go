@@ -36,6 +36,7 @@ const (
 	routeCustomerUpdate
 	routeCustomerDelete
 	routeCustomerPMList
+	routeCustomerPMRetrieve
 	routePMCreate
 	routePMList
 	routePMRetrieve
