@@ -34,8 +34,9 @@ func (e *Env) wireBrowser(ctx context.Context, suffix string) error {
 	if !flow.Browser() {
 		return nil
 	}
-	if e.stack.Mode() == ModeContainers {
-		return fmt.Errorf("flow %s needs the customer's browser link to the provider, which the containers stack does not offer yet: run it embedded or remote", flow)
+	reach, reaches := e.stack.(BrowserReacher)
+	if e.stack.Mode() == ModeContainers && !reaches {
+		return fmt.Errorf("flow %s needs the customer's browser link to the provider, which this containers stack does not publish", flow)
 	}
 	kh, ok := e.stack.Provider().(keyHolder)
 	if !ok {
@@ -48,8 +49,21 @@ func (e *Env) wireBrowser(ctx context.Context, suffix string) error {
 	if e.browserLink, err = e.stack.Proxy().Link(ctx, "browser"+suffix, e.stack.ProviderUpstream(), e.stack.Listen("browser")); err != nil {
 		return err
 	}
-	e.browser = &browser.Browser{Base: e.browserLink.URL(), Key: keys.PublishableKey, Client: &http.Client{Timeout: 5 * time.Second}}
+	base := e.browserLink.URL()
+	if reaches {
+		if base, err = reach.BrowserURL(ctx); err != nil {
+			return err
+		}
+	}
+	e.browser = &browser.Browser{Base: base, Key: keys.PublishableKey, Client: &http.Client{Timeout: 5 * time.Second}}
 	return nil
+}
+
+// BrowserReacher is a Stack whose links' URLs are not the host's way to
+// them (containers): it says where the host, which plays the customer's
+// browser, reaches the browser link.
+type BrowserReacher interface {
+	BrowserURL(ctx context.Context) (string, error)
 }
 
 // customers is the browser the traffic's customers use, or nil when the
