@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/paychaos/paychaos/harness/browser"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/proxy"
 	"github.com/paychaos/paychaos/harness/sut"
@@ -28,6 +29,10 @@ type Env struct {
 	stack        Stack
 	providerLink *proxy.Link
 	webhookLink  *proxy.Link
+	// browserLink and browser are the customer's path to the provider, in
+	// the flows with a browser step (wireBrowser); nil in the others.
+	browserLink *proxy.Link
+	browser     *browser.Browser
 
 	sut *sut.Instance
 	// endpoint is the webhook endpoint New registered with the provider.
@@ -112,6 +117,9 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 	if e.webhookLink, err = px.Link(ctx, "webhook"+suffix, e.sut.Addr, e.stack.Listen("webhook")); err != nil {
 		return nil, err
 	}
+	if err := e.wireBrowser(ctx, suffix); err != nil {
+		return nil, err
+	}
 	if e.sut.WebhookPath != "" {
 		url := e.webhookLink.URL() + e.sut.WebhookPath
 		if err := e.stack.Provider().AddWebhookEndpoint(ctx, url, WebhookSecret); err != nil {
@@ -124,7 +132,7 @@ func New(ctx context.Context, opts ...Option) (_ *Env, err error) {
 
 // Targets are what faults act on in this environment.
 func (e *Env) Targets() *fault.Targets {
-	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, Provider: e.stack.Provider(), Process: e.sut.Process, Network: e.sut.Network}
+	return &fault.Targets{ProviderLink: e.providerLink, WebhookLink: e.webhookLink, BrowserLink: e.browserLink, Flow: sut.FlowOf(e.sut.Driver), Provider: e.stack.Provider(), Process: e.sut.Process, Network: e.sut.Network}
 }
 
 // SUT is the running system under test.

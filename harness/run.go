@@ -77,7 +77,7 @@ func (e *Env) meta(s Scenario, started time.Time) history.Meta {
 		Scenario: s.Name, Seed: e.o.seed, Started: started, Mode: string(e.stack.Mode()), Target: e.o.launcher.Name(),
 		Traffic: s.Traffic.Name, Faults: []string{s.Fault.Name()},
 		FailFastBudget: s.FailFastBudget, FailFastGrace: s.FailFastGrace,
-		MetadataKey: e.sut.MetadataKey, OrdersListed: sut.Lists(e.sut.Driver),
+		MetadataKey: e.sut.MetadataKey, OrdersListed: sut.Lists(e.sut.Driver), Flow: e.flowName(),
 		BackgroundReconciler: e.backgroundReconciler(),
 	}
 }
@@ -97,7 +97,7 @@ func header(m history.Meta) Result {
 func (e *Env) warmUp(ctx context.Context, s Scenario, rec *history.Recorder) (stop func() error, reqs int64, err error) {
 	e.phase(s.Name, "warm up")
 	stop = traffic.Start(ctx, &traffic.Runner{
-		Driver: e.sut.Driver, Recorder: rec, Customers: e.sut.Customers,
+		Driver: e.sut.Driver, Recorder: rec, Customers: e.sut.Customers, Browser: e.customers(),
 		Rand: rand.New(rand.NewPCG(uint64(e.o.seed), hash(s.Name))), Prefix: fmt.Sprintf("%s-%d-", s.Name, time.Now().UnixNano()),
 	}, s.Traffic)
 	if reqs, err = e.providerRequests(ctx); err == nil {
@@ -150,6 +150,11 @@ func (e *Env) coolDown(ctx context.Context, s Scenario, stop func() error) (int6
 // (orders) and what the provider did (ledger), over the history.
 func (e *Env) settleAndReconcile(ctx context.Context, s Scenario, rec *history.Recorder, run *history.Run) error {
 	e.phase(s.Name, "settle")
+	if n, err := e.expireAbandoned(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		e.o.log.Info("expired abandoned checkout sessions", "n", n)
+	}
 	orders, reconciled, err := e.settle(ctx, rec, s.Settle)
 	if err != nil {
 		return err
@@ -294,7 +299,7 @@ func (e *Env) waitingOnCustomers(ctx context.Context, orders []history.Order) (b
 	for _, p := range snap.PaymentIntents {
 		id := join.Order(p.ID, p.Metadata)
 		switch {
-		case p.Status == "requires_action" && p.AmountReceived == 0:
+		case (p.Status == "requires_action" || e.browser != nil && p.Status == "requires_payment_method") && p.AmountReceived == 0:
 			if _, seen := waiting[id]; !seen {
 				waiting[id] = true
 			}

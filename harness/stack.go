@@ -27,8 +27,9 @@ type Stack interface {
 	// Proxy is the Toxiproxy server. Its links' URLs are as the SUT and
 	// the provider reach them.
 	Proxy() *proxy.Server
-	// Listen is where the link named role ("provider" or "webhook")
-	// listens on the Toxiproxy server; "" picks a random port.
+	// Listen is where the link named role ("provider", "webhook", or
+	// "browser" in the flows with a browser step) listens on the Toxiproxy
+	// server; "" picks a random port.
 	Listen(role string) string
 	// Close stops what the stack started.
 	Close() error

@@ -13,5 +13,6 @@ const (
 	Crash     = "crash"
 	Partition = "partition"
 	Load      = "load"
+	Browser   = "browser"
 	Slow      = "slow"
 )

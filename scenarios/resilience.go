@@ -32,6 +32,7 @@ func PaymentResilience(cfg Config) bool {
 		load(cfg)
 		doubleSubmit(cfg)
 		malicious(cfg)
+		browserPath(cfg)
 	})
 }
 

@@ -112,6 +112,10 @@ type Input struct {
 	// BackgroundReconciler says the SUT declares that it resolves pending
 	// payments by itself: then an order that needed asking is a finding.
 	BackgroundReconciler bool `json:"background_reconciler,omitempty"`
+	// BrowserFlow says the customer's browser pays at the provider
+	// (client_confirm, checkout_session): a PaymentIntent still awaiting
+	// its payment method is the customer's to finish, not the SUT's.
+	BrowserFlow bool `json:"browser_flow,omitempty"`
 	// Texts are other outputs to scan for leaked secrets (SUT logs…), by source.
 	Texts map[string]string `json:"texts,omitempty"`
 	// Secrets are values that must never appear in any output (the SUT's

@@ -57,11 +57,12 @@ func (ix *index) payAmount(p int32) int64 {
 }
 
 // undecided reports whether the provider has not settled payment p yet
-// (async method still processing, or the customer owes a 3DS step): a SUT
-// that keeps such an order pending is right to.
+// (async method still processing, or the customer owes a 3DS step, or in
+// a browser flow their card): a SUT that keeps such an order pending is
+// right to.
 func (ix *index) undecided(p int32) bool {
 	st := ix.payStatus(p)
-	return st == "processing" || st == "requires_action"
+	return st == "processing" || st == "requires_action" || (ix.in.BrowserFlow && st == "requires_payment_method")
 }
 
 // orderView gathers everything known about one order id: the SUT's final

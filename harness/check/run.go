@@ -172,5 +172,6 @@ func FromRun(r history.Run) *Input {
 		RecoveryBudget:       r.Meta.RecoveryBudget,
 		Reconciled:           r.Meta.Reconciled,
 		BackgroundReconciler: r.Meta.BackgroundReconciler,
+		BrowserFlow:          r.Meta.Flow != "" && r.Meta.Flow != "server_confirm",
 	}
 }

@@ -34,7 +34,7 @@ const (
 )
 
 // linkPorts are where the Toxiproxy server listens for each link role.
-var linkPorts = map[string]int{"provider": 8666, "webhook": 8667}
+var linkPorts = map[string]int{"provider": 8666, "webhook": 8667, "browser": browserPort}
 
 // stack is the provider and Toxiproxy containers and the networks.
 type stack struct {
@@ -123,7 +123,7 @@ func (s *stack) start(ctx context.Context) (err error) {
 	s.toxiproxy, err = s.run(ctx, runSpec{
 		role: "toxiproxy", image: ToxiproxyImage.Ref,
 		env:   map[string]string{"LOG_LEVEL": "error"},
-		ports: []string{api},
+		ports: []string{api, strconv.Itoa(browserPort) + "/tcp"},
 		nets:  []attach{{s.ctl, nil}, {s.back, []string{ToxiproxyAlias}}},
 		wait:  wait.ForHTTP("/version").WithPort(api),
 	})

@@ -28,7 +28,11 @@ func (crashAfterCharge) Params() map[string]string {
 	return map[string]string{"when": "after the provider charged, before the SUT recorded", "signal": "SIGKILL", "recover": "restart"}
 }
 
-func (crashAfterCharge) Needs() []Need { return []Need{NeedProcess, NeedProvider} }
+// Needs: it holds the answer of a PaymentIntent create call, which a
+// SUT in the checkout_session flow never makes.
+func (crashAfterCharge) Needs() []Need {
+	return []Need{NeedProcess, NeedProvider, NeedPaymentIntentCalls}
+}
 
 func (c crashAfterCharge) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if err := Available(c, t); err != nil {

@@ -66,7 +66,12 @@ type Targets struct {
 	ProviderLink *proxy.Link
 	// WebhookLink carries the provider's webhook deliveries to the SUT.
 	WebhookLink *proxy.Link
-	Provider    Provider
+	// BrowserLink carries the customer's browser's calls to the provider,
+	// in the flows that have a browser step; nil in the others.
+	BrowserLink *proxy.Link
+	// Flow is how the SUT takes payments; "" is server_confirm.
+	Flow     sut.Flow
+	Provider Provider
 	// Process is the SUT's process, when the harness runs it as one.
 	Process sut.Process
 	// Network cuts the SUT off its network, where the stack can.

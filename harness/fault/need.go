@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/paychaos/paychaos/harness/sut"
 )
 
 // Need is something of its environment a fault must have to play. Faults
@@ -16,9 +18,14 @@ type Need string
 const (
 	NeedProviderLink Need = "a proxied link to the provider"
 	NeedWebhookLink  Need = "a proxied link to the SUT's webhook endpoint"
-	NeedProvider     Need = "the provider's control API"
-	NeedProcess      Need = "the SUT's process (a SUT the harness runs)"
-	NeedNetwork      Need = "the SUT's network (a stack that owns it: containers)"
+	// NeedPaymentIntentCalls: a fault on the PaymentIntent create call
+	// needs a SUT that makes it; in the checkout_session flow the hosted
+	// page makes the payment.
+	NeedPaymentIntentCalls Need = "a SUT that creates PaymentIntents itself (flow server_confirm or client_confirm; in checkout_session the hosted page makes the payment)"
+	NeedBrowserLink        Need = "a proxied link from the customer's browser to the provider (a flow with a browser step: client_confirm or checkout_session)"
+	NeedProvider           Need = "the provider's control API"
+	NeedProcess            Need = "the SUT's process (a SUT the harness runs)"
+	NeedNetwork            Need = "the SUT's network (a stack that owns it: containers)"
 )
 
 // ErrUnsupported says that this environment cannot play a fault (e.g. a
@@ -47,6 +54,10 @@ func (t *Targets) Has(n Need) bool {
 		return t.ProviderLink != nil
 	case NeedWebhookLink:
 		return t.WebhookLink != nil
+	case NeedBrowserLink:
+		return t.BrowserLink != nil
+	case NeedPaymentIntentCalls:
+		return t.Flow.OrDefault() != sut.FlowCheckoutSession
 	case NeedProvider:
 		return t.Provider != nil
 	case NeedProcess:
@@ -111,6 +122,8 @@ func linkNeeds(l LinkName) []Need {
 		return []Need{NeedProviderLink}
 	case WebhookLink:
 		return []Need{NeedWebhookLink, NeedProvider}
+	case BrowserLink:
+		return []Need{NeedBrowserLink}
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ type LinkName string
 const (
 	ProviderLink LinkName = "provider" // SUT -> provider
 	WebhookLink  LinkName = "webhook"  // provider -> SUT
+	BrowserLink  LinkName = "browser"  // customer's browser -> provider
 )
 
 func (t *Targets) link(n LinkName) (*proxy.Link, error) {
@@ -25,6 +26,8 @@ func (t *Targets) link(n LinkName) (*proxy.Link, error) {
 		l = t.ProviderLink
 	case WebhookLink:
 		l = t.WebhookLink
+	case BrowserLink:
+		l = t.BrowserLink
 	}
 	if l == nil {
 		return nil, fmt.Errorf("no %s link in this environment", n)
@@ -133,6 +136,12 @@ func (ev linkEvidence) hits(ctx context.Context, during []history.Op) (int64, er
 	}
 	var n int64
 	for _, op := range during {
+		if ev.link == BrowserLink {
+			if op.Kind == history.Confirm || op.Kind == history.CheckoutPage {
+				n++
+			}
+			continue
+		}
 		if op.Kind == history.Pay || op.Kind == history.Refund || op.Kind == history.Cancel {
 			n++
 		}

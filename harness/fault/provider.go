@@ -43,7 +43,12 @@ func (f ProviderFault) Params() map[string]string {
 	return p
 }
 
-func (ProviderFault) Needs() []Need { return []Need{NeedProvider} }
+func (f ProviderFault) Needs() []Need {
+	if f.Fault.Endpoint == CreatePayment {
+		return []Need{NeedProvider, NeedPaymentIntentCalls}
+	}
+	return []Need{NeedProvider}
+}
 
 func (f ProviderFault) Inject(ctx context.Context, t *Targets) (Injected, error) {
 	if t.Provider == nil {

@@ -26,6 +26,13 @@ const (
 	Webhook Kind = "webhook" // a webhook sent at the SUT by the harness (forged, replayed...)
 	Attack  Kind = "attack"  // a malicious request
 	Health  Kind = "health"
+	// Confirm is the customer's browser confirming a PaymentIntent at the
+	// provider with its client_secret (flow client_confirm).
+	Confirm Kind = "browser-confirm"
+	// CheckoutPage is the customer on the provider's hosted Checkout page
+	// (flow checkout_session): paying there, or abandoning it (Name
+	// "abandon").
+	CheckoutPage Kind = "browser-checkout"
 )
 
 // Phase places an operation relative to the fault window.

@@ -66,6 +66,10 @@ type Meta struct {
 	Reconciled []string `json:"reconciled,omitempty"`
 	// BackgroundReconciler says the SUT declares a background reconciler.
 	BackgroundReconciler bool `json:"background_reconciler,omitempty"`
+	// Flow is how the SUT takes payments (server_confirm when empty); in
+	// the flows with a browser step a payment awaiting the customer's
+	// card moved no money and is the customer's to finish.
+	Flow string `json:"flow,omitempty"`
 }
 
 // Run is everything a run leaves behind for the checker.

@@ -9,7 +9,7 @@ import (
 // Valid reports whether k is one of the kinds this package defines.
 func (k Kind) Valid() bool {
 	switch k {
-	case Pay, Get, Refund, Cancel, Webhook, Attack, Health:
+	case Pay, Get, Refund, Cancel, Webhook, Attack, Health, Confirm, CheckoutPage:
 		return true
 	}
 	return false
@@ -40,7 +40,7 @@ func (o Op) Validate() error {
 		errs = append(errs, fmt.Sprintf("id %d: must be positive", o.ID))
 	}
 	if !o.Kind.Valid() {
-		errs = append(errs, fmt.Sprintf("kind %q: want one of pay, get, refund, cancel, webhook, attack, health", o.Kind))
+		errs = append(errs, fmt.Sprintf("kind %q: want one of pay, get, refund, cancel, webhook, attack, health, browser-confirm, browser-checkout", o.Kind))
 	}
 	if !o.Outcome.Valid() {
 		errs = append(errs, fmt.Sprintf("outcome %q: want ok, fail or unknown", o.Outcome))

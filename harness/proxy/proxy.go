@@ -48,11 +48,14 @@ func WithListenHost(h string) Option { return func(s *Server) { s.host = h } }
 // container listens on 0.0.0.0 and is reached by its network alias.
 func WithAdvertiseHost(h string) Option { return func(s *Server) { s.advertise = h } }
 
+var quietZerolog sync.Once
+
 // Embedded starts a Toxiproxy server in this process, its API and every
 // proxy on random loopback ports. Close stops it and all its proxies.
 func Embedded(opts ...Option) (*Server, error) {
-	// The bandwidth toxic logs through zerolog's global logger.
-	zlog.Logger = zerolog.Nop()
+	// The bandwidth toxic logs through zerolog's global logger: quiet it
+	// once, so that servers started at once do not race on it.
+	quietZerolog.Do(func() { zlog.Logger = zerolog.Nop() })
 	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

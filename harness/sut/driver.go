@@ -33,12 +33,33 @@ type Reply struct {
 	Code string
 	// Body is an excerpt of the raw answer.
 	Body string
+	// ClientSecret is the PaymentIntent's client_secret a client_confirm
+	// SUT answers, for the browser to confirm with.
+	ClientSecret string
+	// CheckoutURL is the hosted page a checkout_session SUT sends its
+	// customer to (Order.CheckoutSession carries the session's id).
+	CheckoutURL string
 }
 
 // Driver is the least a SUT must offer: pay for an order, read one back.
 type Driver interface {
 	Pay(ctx context.Context, r PayRequest) (Reply, error)
 	Get(ctx context.Context, c Customer, orderID string) (Reply, error)
+}
+
+// Flower is implemented by a Driver whose SUT takes payments in a flow
+// other than FlowServerConfirm; a Driver that is not one confirms on the
+// server.
+type Flower interface {
+	Flow() Flow
+}
+
+// FlowOf is d's flow.
+func FlowOf(d Driver) Flow {
+	if f, ok := d.(Flower); ok {
+		return f.Flow().OrDefault()
+	}
+	return FlowServerConfirm
 }
 
 // Lister lists a customer's orders, so that the harness finds orders whose

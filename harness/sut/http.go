@@ -209,6 +209,7 @@ func (d *HTTPDriver) reply(f Fields, status int, raw []byte) Reply {
 	var m map[string]any
 	if decode(raw, &m) == nil {
 		r.Order = d.order(m, f)
+		browserFields(&r, m, f)
 		for _, path := range []string{f.Code, f.FailureCode} {
 			if s, ok := lookup(m, path).(string); ok && s != "" && r.Code == "" {
 				r.Code = s

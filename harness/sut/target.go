@@ -29,6 +29,9 @@ type Target struct {
 	Webhook Call `yaml:"webhook"`
 
 	Fields Fields `yaml:"fields"`
+	// Flow is how the service takes payments: server_confirm (the
+	// default), client_confirm or checkout_session (see Flow).
+	Flow Flow `yaml:"flow"`
 	// Correlate says how the provider's payments name their order when
 	// the answers carry no payment id (fields.payment_intent).
 	Correlate Correlate `yaml:"correlate"`
@@ -184,6 +187,12 @@ type Fields struct {
 	PaymentIntent string `yaml:"payment_intent"`
 	// CheckoutSession is where the Checkout Session id is.
 	CheckoutSession string `yaml:"checkout_session"`
+	// ClientSecret is where the PaymentIntent's client_secret is in the
+	// pay answer (flow client_confirm).
+	ClientSecret string `yaml:"client_secret"`
+	// CheckoutURL is where the Checkout Session's hosted page url is in
+	// the pay answer (flow checkout_session).
+	CheckoutURL string `yaml:"checkout_url"`
 }
 
 // over is f with every field o sets replaced.
@@ -204,6 +213,8 @@ func (f Fields) over(o Fields) Fields {
 	set(&f.Orders, o.Orders)
 	set(&f.PaymentIntent, o.PaymentIntent)
 	set(&f.CheckoutSession, o.CheckoutSession)
+	set(&f.ClientSecret, o.ClientSecret)
+	set(&f.CheckoutURL, o.CheckoutURL)
 	return f
 }
 

@@ -166,6 +166,9 @@ func (t Target) validate() error {
 	if !paid {
 		return bad("statuses", "no status word maps to paid: add your service's word for it, e.g. succeeded: paid")
 	}
+	if err := t.validateFlow(); err != nil {
+		return err
+	}
 	return t.validateRun()
 }
 

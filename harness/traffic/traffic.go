@@ -61,6 +61,10 @@ type Profile struct {
 	// ReadRate and ListRate are the probabilities that a customer then
 	// reads the order back, and lists their orders.
 	ReadRate, ListRate float64
+	// Abandon is the share of customers who leave the hosted Checkout
+	// page without paying (flow checkout_session); 0 means DefaultAbandon,
+	// negative none.
+	Abandon float64
 }
 
 // DefaultCurrencies mix dollars, euros and pounds with a zero-decimal
@@ -197,6 +201,10 @@ type Runner struct {
 	Prefix string
 
 	owners sync.Map // order id -> the customer whose checkout created it
+	// Browser is the customers' browser, for a Driver whose flow has a
+	// browser step (sut.FlowOf); nil leaves every checkout at the SUT's
+	// answer.
+	Browser Browser
 }
 
 // Run starts checkouts at the profile's rate until ctx is done or Max is
@@ -238,7 +246,8 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 		if p.DoubleSubmit > 0 && r.Rand.Float64() < p.DoubleSubmit {
 			copies = 2
 		}
-		c := customer{retries: max(retries, 0)}
+		abandon := r.abandons(p)
+		c := customer{retries: max(retries, 0), abandon: abandon}
 		if x := r.Rand.Float64(); x < p.CancelRate {
 			c.cancel = true
 		} else if x < p.CancelRate+p.RefundRate {
@@ -287,6 +296,7 @@ type customer struct {
 	read, list bool  // read the order back; list their orders
 	cancel     bool  // then cancel the paid order
 	refund     int64 // or refund this much of it
+	abandon    bool  // leave the hosted Checkout page without paying
 }
 
 // retryBackoff is the first wait before a same-key retry; it doubles up
@@ -301,7 +311,7 @@ const (
 // (its outcome is part of the history); no new request starts after.
 func (cu customer) run(ctx context.Context, r *Runner, client int, req sut.PayRequest) {
 	c := context.WithoutCancel(ctx)
-	op := Checkout(c, r.Driver, r.Recorder, client, req)
+	op := r.checkout(c, client, req, cu.abandon)
 	wait := retryBackoff
 	for try := 0; try < cu.retries && retryable(op); try++ {
 		select {
@@ -310,12 +320,12 @@ func (cu customer) run(ctx context.Context, r *Runner, client int, req sut.PayRe
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, maxBackoff)
-		op = Checkout(c, r.Driver, r.Recorder, client, req)
+		op = r.checkout(c, client, req, cu.abandon)
 	}
 	if op.Outcome == history.Fail && op.HTTPStatus != http.StatusConflict && cu.newKey && ctx.Err() == nil {
 		again := req
 		again.Key += "-again"
-		op = Checkout(c, r.Driver, r.Recorder, client, again)
+		op = r.checkout(c, client, again, cu.abandon)
 	}
 	if op.Order == "" || ctx.Err() != nil {
 		return
@@ -429,9 +439,16 @@ func (cu customer) followUp(ctx context.Context, r *Runner, client int, c sut.Cu
 
 // Checkout pays one order and records what the customer was told.
 func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) history.Op {
+	op, _ := checkout(ctx, d, rec, client, req, req.PaymentMethod)
+	return op
+}
+
+// checkout is Checkout recording card as the customer's payment method
+// (in the browser flows the SUT is sent none), and returning the answer.
+func checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest, card string) (history.Op, sut.Reply) {
 	op := history.Op{
 		Client: client, Kind: history.Pay, Customer: req.Customer.ID, Key: req.Key,
-		Amount: req.Amount, Currency: req.Currency, PaymentMethod: req.PaymentMethod,
+		Amount: req.Amount, Currency: req.Currency, PaymentMethod: card,
 	}
 	op.Call = rec.Now()
 	token := rec.Begin(op)
@@ -439,7 +456,7 @@ func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client i
 	op.Return = rec.Now()
 	Classify(&op, reply, err)
 	op.ID = rec.End(token, op)
-	return op
+	return op, reply
 }
 
 // Classify sets an operation's outcome from the SUT's answer. A transport

@@ -40,12 +40,14 @@ type Process struct {
 	ClientTimeout time.Duration
 	// Output, when set, also receives the shop's logs.
 	Output io.Writer
+	// Flow is how the shop takes payments; "" confirms on the server.
+	Flow checkout.Flow
 }
 
 var _ sut.Launcher = Process{}
 
 // Name implements sut.Launcher.
-func (p Process) Name() string { return Launcher{Flaws: p.Flaws}.Name() }
+func (p Process) Name() string { return Launcher{Flaws: p.Flaws, Flow: p.Flow}.Name() }
 
 // Launch implements sut.Launcher.
 func (p Process) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error) {
@@ -56,11 +58,12 @@ func (p Process) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error
 	if err != nil {
 		return nil, fmt.Errorf("find this program to run the shop: %w", err)
 	}
-	t := sut.ShopTarget("", Customers)
+	t := withFlow(sut.ShopTarget("", Customers), p.Flow)
 	t.Name = p.Name()
 	env := shopEnv(p.Flaws, p.ClientTimeout)
 	env[childEnv] = "1"
 	env["SHOP_DB"] = "shop.db"
+	env["SHOP_FLOW"] = string(p.Flow)
 	t.Process = sut.ProcessSpec{Command: self, Env: env}
 	return sut.Subprocess{Target: t, AdminToken: AdminToken, Output: p.Output}.Launch(ctx, w)
 }

@@ -40,6 +40,8 @@ type Launcher struct {
 	// ClientTimeout is the shop's timeout for one provider call; short, so
 	// that scenarios are quick.
 	ClientTimeout time.Duration
+	// Flow is how the shop takes payments; "" confirms on the server.
+	Flow checkout.Flow
 }
 
 var _ sut.Launcher = Launcher{}
@@ -47,9 +49,9 @@ var _ sut.Launcher = Launcher{}
 // Name implements sut.Launcher.
 func (l Launcher) Name() string {
 	if l.Flaws != "" {
-		return "reference-shop[" + l.Flaws + "]"
+		return flowName("reference-shop["+l.Flaws+"]", l.Flow)
 	}
-	return "reference-shop"
+	return flowName("reference-shop", l.Flow)
 }
 
 // Launch implements sut.Launcher.
@@ -81,6 +83,7 @@ func (l Launcher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, erro
 		ResponseBudget:    5 * timeout,
 		ReconcileInterval: 250 * time.Millisecond,
 		Logger:            log,
+		Flow:              l.Flow,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the shop: %w", err)
@@ -93,7 +96,7 @@ func (l Launcher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, erro
 	done := make(chan struct{})
 	go func() { defer close(done); _ = hs.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
-	target := sut.ShopTarget(base, Customers)
+	target := withFlow(sut.ShopTarget(base, Customers), l.Flow)
 	return &sut.Instance{
 		Driver:      sut.NewHTTPDriver(target, sut.WithAdminToken(AdminToken), sut.WithClient(&http.Client{Timeout: 10 * time.Second})),
 		Customers:   Customers,

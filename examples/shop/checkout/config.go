@@ -99,6 +99,8 @@ type Config struct {
 	// Correlate is how payments are traced to orders; "" is
 	// CorrelateMetadata. Not a flaw: both are correct.
 	Correlate Correlation
+	// Flow is how the customer pays (SHOP_FLOW); "" is FlowServerConfirm.
+	Flow Flow
 }
 
 // DemoCustomers are the customers of a shop configured with none, so that
@@ -216,6 +218,7 @@ func isCurrencyCode(s string) bool {
 //	SHOP_MAX_RETRIES         retries per provider call; negative means none
 //	SHOP_SEED                seed of the retry jitter (unsigned integer)
 //	SHOP_CORRELATE           metadata (default) or payment_intent: see Correlation
+//	SHOP_FLOW                server_confirm (default), client_confirm or checkout_session: see Flow
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	c.Addr = getenv("SHOP_ADDR")
@@ -240,6 +243,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Correlate, err = parseCorrelation(getenv("SHOP_CORRELATE")); err != nil {
 		return c, fmt.Errorf("SHOP_CORRELATE: %w", err)
+	}
+	if c.Flow, err = parseFlow(getenv("SHOP_FLOW")); err != nil {
+		return c, fmt.Errorf("SHOP_FLOW: %w", err)
 	}
 	durations := []struct {
 		name string

@@ -56,7 +56,7 @@ func (s *Shop) parseOrder(body []byte, key string) (checkoutRequest, *apiError) 
 		return checkoutRequest{}, errorf(http.StatusUnprocessableEntity, "invalid_currency",
 			"currency must be one of %v (lowercase)", s.cfg.Currencies)
 	}
-	if !paymentMethodRE.MatchString(req.PaymentMethod) {
+	if !paymentMethodRE.MatchString(req.PaymentMethod) && !(s.cfg.Flow.browser() && req.PaymentMethod == "") {
 		return checkoutRequest{}, errorf(http.StatusUnprocessableEntity, "invalid_payment_method",
 			"payment_method must be a payment method id (pm_…); card numbers are never accepted")
 	}

@@ -117,7 +117,7 @@ func (s *Shop) pay(o Order, a attempt) (Order, *apiError) {
 	}
 	var pi *stripe.PaymentIntent
 	res := s.withRetries(ctx, func(ctx context.Context, try int) error {
-		got, err := s.sc.V1PaymentIntents.Create(ctx, s.paymentParams(o, a, try))
+		got, err := s.createPayment(ctx, o, a, try)
 		if err == nil {
 			pi = got
 		}
@@ -175,6 +175,7 @@ func (s *Shop) pay(o Order, a attempt) (Order, *apiError) {
 		out = cur
 		return nil
 	})
+	s.browserAnswer(wctx, &out, pi)
 	if err != nil {
 		s.log.Error("record payment", "order", o.ID, "err", err)
 		return Order{}, errInternal
@@ -201,6 +202,10 @@ func (s *Shop) decide(pi *stripe.PaymentIntent, res retryResult) decision {
 		case stripe.PaymentIntentStatusSucceeded:
 			d.status, d.attemptState = StatusPaid, attemptSucceeded
 		case stripe.PaymentIntentStatusRequiresPaymentMethod, stripe.PaymentIntentStatusCanceled:
+			if s.awaitsCustomer(pi) {
+				d.status, d.attemptState = StatusPending, attemptUnknown
+				break
+			}
 			d.status, d.attemptState, d.failureCode = StatusFailed, attemptFailed, "payment_failed"
 			if pi.LastPaymentError != nil && pi.LastPaymentError.Code != "" {
 				d.failureCode = string(pi.LastPaymentError.Code)
@@ -284,6 +289,7 @@ func (s *Shop) paymentParams(o Order, a attempt, try int) *stripe.PaymentIntentC
 		Confirm:            stripe.Bool(true),
 		Description:        stripe.String("order " + o.ID),
 	}
+	s.confirmParams(p)
 	if s.tagsMetadata() {
 		p.AddMetadata("order_id", o.ID)
 		p.AddMetadata("attempt", strconv.Itoa(a.n))

@@ -217,6 +217,9 @@ func (s *Shop) findPayments(ctx context.Context, o Order) ([]*stripe.PaymentInte
 
 // resolvePending settles a pending order from what the provider holds.
 func (s *Shop) resolvePending(ctx context.Context, o Order, sum *ReconcileSummary) error {
+	if had, err := s.resolveSession(ctx, o, sum); had {
+		return err
+	}
 	pis, err := s.findPayments(ctx, o)
 	if err != nil {
 		return err
@@ -231,6 +234,10 @@ func (s *Shop) resolvePending(ctx context.Context, o Order, sum *ReconcileSummar
 				won = pi
 			}
 		case stripe.PaymentIntentStatusRequiresPaymentMethod, stripe.PaymentIntentStatusCanceled:
+			if s.awaitsCustomer(pi) {
+				inProgress = true
+				continue
+			}
 			failed = pi
 		default:
 			inProgress = true
@@ -290,7 +297,7 @@ func (s *Shop) redrive(ctx context.Context, o Order, sum *ReconcileSummary) erro
 	a.redrives++
 	var pi *stripe.PaymentIntent
 	err = s.send(ctx, func(ctx context.Context) error {
-		got, err := s.sc.V1PaymentIntents.Create(ctx, s.paymentParams(o, a, s.cfg.MaxRetries+a.redrives))
+		got, err := s.createPayment(ctx, o, a, s.cfg.MaxRetries+a.redrives)
 		pi = got
 		return err
 	})

@@ -70,6 +70,9 @@ func New(ctx context.Context, cfg Config) (*Shop, error) {
 	s.breaker = newBreaker(cfg, func(from, to gobreaker.State) {
 		s.log.Warn("provider circuit breaker", "from", from.String(), "to", to.String())
 	})
+	if err := s.initFlow(ctx); err != nil {
+		return nil, errors.Join(err, st.close())
+	}
 	s.routes()
 	s.log.Info("shop ready",
 		"provider", cfg.ProviderURL,

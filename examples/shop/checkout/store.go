@@ -44,6 +44,11 @@ type Order struct {
 	// provider_rejected…).
 	FailureCode string     `json:"failure_code,omitempty"`
 	Items       []LineItem `json:"items,omitempty"`
+	// ClientSecret, CheckoutSession and CheckoutURL are what a checkout's
+	// answer gives the customer's browser in the browser flows (see Flow).
+	ClientSecret    string `json:"client_secret,omitempty"`
+	CheckoutSession string `json:"checkout_session,omitempty"`
+	CheckoutURL     string `json:"checkout_url,omitempty"`
 
 	clientKey     string
 	requestHash   string

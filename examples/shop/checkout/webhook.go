@@ -120,6 +120,8 @@ func factsOf(ev stripe.Event) (eventFacts, error) {
 		if ev.Type == "payment_intent.succeeded" {
 			f.kind = kindSucceeded
 		}
+	case "checkout.session.completed", "checkout.session.expired":
+		return f, sessionFacts(ev, &f)
 	case "charge.refunded":
 		var ch stripe.Charge
 		if err := json.Unmarshal(ev.Data.Raw, &ch); err != nil {
