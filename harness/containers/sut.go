@@ -26,7 +26,14 @@ type sutLauncher struct {
 	adminToken string
 }
 
-var _ sut.Launcher = sutLauncher{}
+var (
+	_ sut.Launcher = sutLauncher{}
+	_ sut.Offerer  = sutLauncher{}
+)
+
+// Offers implements sut.Offerer: a container the harness can kill,
+// freeze and cut off its network.
+func (sutLauncher) Offers() sut.Offer { return sut.Offer{Process: true, Network: true} }
 
 func (l sutLauncher) Name() string { return l.target.Name }
 

@@ -42,7 +42,13 @@ type Process struct {
 	Output io.Writer
 }
 
-var _ sut.Launcher = Process{}
+var (
+	_ sut.Launcher = Process{}
+	_ sut.Offerer  = Process{}
+)
+
+// Offers implements sut.Offerer: what a subprocess offers.
+func (Process) Offers() sut.Offer { return sut.Subprocess{}.Offers() }
 
 // Name implements sut.Launcher.
 func (p Process) Name() string { return Launcher{Flaws: p.Flaws}.Name() }
