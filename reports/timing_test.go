@@ -32,6 +32,9 @@ func TestReportsShowTheHarnessLag(t *testing.T) {
 	if r.Scenarios[0].Status != StatusInconclusive || r.Totals.Failed != 0 || r.Totals.TimingInconclusive != 1 {
 		t.Fatalf("status %s, totals %+v: want the busy scenario inconclusive, none failed", r.Scenarios[0].Status, r.Totals)
 	}
+	if want := "the machine was too busy to judge the timing of 1 scenario (not failed)"; !strings.Contains(r.Headline, want) {
+		t.Errorf("headline %q does not say %q", r.Headline, want)
+	}
 	busy := "inconclusive for timing, not failed: the machine was too busy to judge fail-fast; the harness lost 4.00s itself (longest pause 1.50s)"
 	widened := "timing budgets widened by the harness's own lag: the harness lost 90ms itself (longest pause 40ms); the recovery time is net of 30ms of it"
 
