@@ -48,7 +48,7 @@ func (e *Env) attack(ctx context.Context, rec *history.Recorder, s Scenario, rng
 	_, err = attack.Run(ctx, e.sut.Driver, rec, attack.Options{
 		Customers: e.sut.Customers, Orders: targets, Rand: rng,
 		Currency: s.Traffic.Currency, Items: s.Attacks.Items,
-		WebhookPath: e.sut.WebhookPath, WebhookSecret: WebhookSecret, Ledger: &ledger,
+		WebhookPath: e.sut.WebhookPath, WebhookSecret: WebhookSecret, Ledger: &ledger, MetadataKey: e.sut.MetadataKey,
 		Attacks: s.Attacks.Attacks, Client: -2, Logger: e.o.log,
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,4 +174,38 @@ func windowText(s Scenario) string {
 		return fmt.Sprintf("Phases split at %s and %s, settle until %s", fmtDur(w.FaultStart.D()), fmtDur(w.FaultEnd.D()), fmtDur(w.SettleEnd.D()))
 	}
 	return fmt.Sprintf("Fault window %s, settle until %s", fmtWindow(w.FaultStart, w.FaultEnd), fmtDur(w.SettleEnd.D()))
+}
+
+// TimingInconclusive reports whether the machine was too busy to judge one
+// of the scenario's timing verdicts.
+func (s Scenario) TimingInconclusive() bool {
+	return slices.ContainsFunc(s.Verdicts, func(c Check) bool { return c.Inconclusive })
+}
+
+// timingText says how the harness's own lag bore on the scenario's timing
+// verdicts: left inconclusive (the machine too busy: not a failure of the
+// service), or widened by the time the harness lost; "" when it lost none.
+func timingText(s Scenario) string {
+	var busy []string
+	for _, c := range s.Verdicts {
+		if c.Inconclusive {
+			busy = append(busy, c.Invariant)
+		}
+	}
+	lag := ""
+	if s.Lag != nil && (s.Lag.Lost > 0 || s.Lag.Worst > 0) {
+		lag = fmt.Sprintf("the harness lost %s itself (longest pause %s)", fmtDur(s.Lag.Lost.D()), fmtDur(s.Lag.Worst.D()))
+		if s.Lag.RecoveryLost > 0 {
+			lag += fmt.Sprintf("; the recovery time is net of %s of it", fmtDur(s.Lag.RecoveryLost.D()))
+		}
+	}
+	switch {
+	case len(busy) > 0 && lag != "":
+		return fmt.Sprintf("inconclusive for timing, not failed: the machine was too busy to judge %s; %s", strings.Join(busy, ", "), lag)
+	case len(busy) > 0:
+		return fmt.Sprintf("inconclusive for timing, not failed: the machine was too busy to judge %s", strings.Join(busy, ", "))
+	case lag != "":
+		return "timing budgets widened by the harness's own lag: " + lag
+	}
+	return ""
 }

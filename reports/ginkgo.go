@@ -345,11 +345,15 @@ func fillFromResult(s *Scenario, res harness.Result) {
 	if s.Recovered {
 		s.RecoveryTime = Duration(res.RecoveryTime)
 	}
+	if res.HarnessLag > 0 || res.HarnessLost > 0 || res.RecoveryLost > 0 {
+		s.Lag = &Lag{Worst: Duration(res.HarnessLag), Lost: Duration(res.HarnessLost), RecoveryLost: Duration(res.RecoveryLost)}
+	}
 	s.MoneyAtRisk = res.MoneyAtRisk
 	for _, v := range res.Verdicts {
 		s.Verdicts = append(s.Verdicts, Check{
 			Invariant: v.Invariant, Result: string(v.Result), Message: v.Message,
 			Orders: v.Orders, Ops: v.Ops, Ledger: v.Ledger, MoneyAtRisk: v.MoneyAtRisk,
+			Inconclusive: v.Inconclusive,
 		})
 	}
 	s.Inconclusive = res.Inconclusive

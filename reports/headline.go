@@ -149,6 +149,9 @@ func headlineText(r Report) string {
 			why = append(why, fmt.Sprintf("%d of %s proved nothing (%d inconclusive, %s)",
 				n, plural(ran, "scenario"), t.Inconclusive, plural(t.Errored, "harness error")))
 		}
+		if n := t.TimingInconclusive; n > 0 {
+			why = append(why, fmt.Sprintf("the machine was too busy to judge the timing of %s (not failed)", plural(n, "scenario")))
+		}
 		if r.Run.Interrupted {
 			why = append(why, "the run was interrupted")
 		}

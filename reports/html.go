@@ -63,6 +63,8 @@ type htmlScenario struct {
 	Anchor     string
 	StatusWord string
 	Facts      []htmlKV
+	// Timing says how the harness's own lag bore on the timing verdicts.
+	Timing     string
 	Chart      chart
 	Violations []htmlEvidence
 	Held       []Check
@@ -152,6 +154,7 @@ func page(r Report) htmlPage {
 			if s.Dir != "" {
 				hs.Facts = append(hs.Facts, htmlKV{"Saved run", s.Dir})
 			}
+			hs.Timing = timingText(s)
 		}
 		for _, c := range s.Verdicts {
 			if c.Result != ResultFail {

@@ -165,6 +165,9 @@ func junitProperties(r Report) []junitProperty {
 	for _, k := range sortedKeys(r.Run.Versions) {
 		add("version."+k, r.Run.Versions[k])
 	}
+	for _, p := range junitTiming(r) {
+		add(p.Name, p.Value)
+	}
 	if r.Baseline != nil {
 		add("baseline.seed", strconv.FormatInt(r.Baseline.Seed, 10))
 		add("regressions", strconv.Itoa(len(r.Regressions)))
@@ -227,6 +230,9 @@ func junitCaseOf(s Scenario, regs []Regression, suite string) junitCase {
 	}
 	if s.HasResult {
 		out = append(out, "faults: "+faultSummary(s), "recovery: "+recoveryText(s), "money at risk: "+fmtMoney(s.MoneyAtRisk)+" (minor units)")
+		if t := timingText(s); t != "" {
+			out = append(out, "harness timing: "+t)
+		}
 		for _, p := range s.Phases {
 			out = append(out, fmt.Sprintf("phase %s: ok %d, fail %d, unknown %d, p50 %s, p95 %s, p99 %s",
 				p.Phase, p.OK, p.Fail, p.Unknown, fmtDur(p.P50.D()), fmtDur(p.P95.D()), fmtDur(p.P99.D())))
@@ -292,4 +298,36 @@ func firstLines(s string, n int) string {
 		lines = append(lines[:n], fmt.Sprintf("… (%d more lines in %s)", len(lines)-n, HTMLName))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// junitTiming are the run's properties for the harness's own lag (JUnit
+// has properties per suite only): how many scenarios the machine was too
+// busy to judge for timing (inconclusive, not failed), how many had their
+// timing budgets widened by the time the harness lost, and its longest
+// pause.
+func junitTiming(r Report) []junitProperty {
+	var busy, widened int
+	var worst Duration
+	for _, s := range r.Scenarios {
+		switch {
+		case s.TimingInconclusive():
+			busy++
+		case s.Lag != nil && s.Lag.Lost > 0:
+			widened++
+		}
+		if s.Lag != nil {
+			worst = max(worst, s.Lag.Worst)
+		}
+	}
+	var ps []junitProperty
+	if busy > 0 {
+		ps = append(ps, junitProperty{"timing_inconclusive", strconv.Itoa(busy)})
+	}
+	if widened > 0 {
+		ps = append(ps, junitProperty{"timing_widened", strconv.Itoa(widened)})
+	}
+	if worst > 0 {
+		ps = append(ps, junitProperty{"harness_lag_worst_ms", strconv.FormatInt(worst.D().Milliseconds(), 10)})
+	}
+	return ps
 }

@@ -359,6 +359,9 @@ func mdDetails(r Report, budget int) string {
 		if s.Inconclusive != "" {
 			fmt.Fprintf(&b, "- **Inconclusive**: %s\n", mdText(s.Inconclusive))
 		}
+		if t := timingText(s); t != "" {
+			fmt.Fprintf(&b, "- Harness timing: %s\n", mdText(t))
+		}
 		if s.Message != "" {
 			label := "Failure"
 			if s.Status == StatusSkipped {
@@ -381,7 +384,11 @@ func mdDetails(r Report, budget int) string {
 			b.WriteString("\n")
 			var vs []string
 			for _, c := range s.Verdicts {
-				vs = append(vs, cellIcon[c.Result]+" `"+mdCode(c.Invariant)+"`")
+				v := cellIcon[c.Result] + " `" + mdCode(c.Invariant) + "`"
+				if c.Inconclusive {
+					v += " (too busy to judge: inconclusive, not failed)"
+				}
+				vs = append(vs, v)
 			}
 			b.WriteString("Verdicts: " + strings.Join(vs, " · ") + "\n")
 		}

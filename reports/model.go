@@ -63,16 +63,19 @@ type Run struct {
 
 // Totals counts scenarios by status and sums what they put at risk.
 type Totals struct {
-	Scenarios    int   `json:"scenarios"`
-	Passed       int   `json:"passed"`
-	Failed       int   `json:"failed"`
-	Inconclusive int   `json:"inconclusive"`
-	Errored      int   `json:"errored"`
-	Skipped      int   `json:"skipped"`
-	Violations   int   `json:"violations"`
-	Checks       int   `json:"checks"`
-	ChecksHeld   int   `json:"checks_held"`
-	MoneyAtRisk  int64 `json:"money_at_risk"`
+	Scenarios    int `json:"scenarios"`
+	Passed       int `json:"passed"`
+	Failed       int `json:"failed"`
+	Inconclusive int `json:"inconclusive"`
+	Errored      int `json:"errored"`
+	Skipped      int `json:"skipped"`
+	// TimingInconclusive counts the scenarios whose timing the machine was
+	// too busy to judge (a verdict marked Inconclusive).
+	TimingInconclusive int   `json:"timing_inconclusive,omitempty"`
+	Violations         int   `json:"violations"`
+	Checks             int   `json:"checks"`
+	ChecksHeld         int   `json:"checks_held"`
+	MoneyAtRisk        int64 `json:"money_at_risk"`
 	// MoneySaturated is set when the sum of money at risk passed the
 	// largest int64: MoneyAtRisk is then a floor, not the sum.
 	MoneySaturated bool `json:"money_at_risk_saturated,omitempty"`
@@ -142,11 +145,26 @@ type Scenario struct {
 	// baseline after the fault; RecoveryTime is then meaningless (0).
 	Recovered    bool     `json:"recovered"`
 	RecoveryTime Duration `json:"recovery_time_ms"`
-	MoneyAtRisk  int64    `json:"money_at_risk"`
-	Verdicts     []Check  `json:"verdicts,omitempty"`
-	Timeline     []Point  `json:"timeline,omitempty"`
-	Dir          string   `json:"dir,omitempty"`
-	Reproduce    string   `json:"reproduce"`
+	// Lag is the harness's own scheduling delay while the scenario ran,
+	// which its timing verdicts allowed for; nil when none was measured.
+	Lag         *Lag    `json:"harness_lag,omitempty"`
+	MoneyAtRisk int64   `json:"money_at_risk"`
+	Verdicts    []Check `json:"verdicts,omitempty"`
+	Timeline    []Point `json:"timeline,omitempty"`
+	Dir         string  `json:"dir,omitempty"`
+	Reproduce   string  `json:"reproduce"`
+}
+
+// Lag is how much the harness itself was kept from running (a starved
+// machine): the budgets of timing verdicts were widened by it, and the
+// recovery time is net of it. A reader needs it to tell a slow service
+// from a busy machine.
+type Lag struct {
+	// Worst is the longest pause; Lost the time lost in all.
+	Worst Duration `json:"worst_ms"`
+	Lost  Duration `json:"lost_ms"`
+	// RecoveryLost is the part of Lost taken out of the recovery time.
+	RecoveryLost Duration `json:"recovery_lost_ms,omitempty"`
 }
 
 // Fault is one fault of a scenario, its window and whether it acted.
@@ -195,6 +213,9 @@ type Check struct {
 	Ops         []int    `json:"ops,omitempty"`
 	Ledger      []string `json:"ledger,omitempty"`
 	MoneyAtRisk int64    `json:"money_at_risk,omitempty"`
+	// Inconclusive marks a skip because the machine was too busy to judge
+	// the invariant's timing: the scenario is inconclusive, not failed.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Check results, as the checker writes them.
@@ -346,6 +367,9 @@ func (r *Report) refresh() {
 			t.Errored++
 		case StatusSkipped:
 			t.Skipped++
+		}
+		if s.TimingInconclusive() {
+			t.TimingInconclusive++
 		}
 		t.Violations += len(s.Violations())
 		t.MoneyAtRisk, t.MoneySaturated = addMoney(t.MoneyAtRisk, s.MoneyAtRisk, t.MoneySaturated)

@@ -120,6 +120,10 @@ func scenarioClock(s Scenario) error {
 		check("window.fault_start_ms", s.Window.FaultStart), check("window.fault_end_ms", s.Window.FaultEnd),
 		check("window.settle_end_ms", s.Window.SettleEnd),
 	}
+	if s.Lag != nil {
+		errs = append(errs, check("harness_lag.worst_ms", s.Lag.Worst), check("harness_lag.lost_ms", s.Lag.Lost),
+			check("harness_lag.recovery_lost_ms", s.Lag.RecoveryLost))
+	}
 	for i, f := range s.Faults {
 		errs = append(errs, check(fmt.Sprintf("faults[%d].start_ms", i), f.Start), check(fmt.Sprintf("faults[%d].end_ms", i), f.End))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paychaos/paychaos/harness"
 	"github.com/paychaos/paychaos/harness/attack"
+	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/scenarios/refshop"
 )
@@ -23,6 +24,21 @@ type Config struct {
 	// Items is a basket the SUT prices itself, for the tampered-amount
 	// attack; nil skips that attack.
 	Items *attack.Items
+	// Offers is what every environment NewEnv wires offers faults, known
+	// before it starts (harness.Offers): a scenario whose fault needs more
+	// is skipped before any process starts. Nil: ask each environment
+	// once it runs.
+	Offers fault.Offers
+}
+
+// playable is nil unless cfg's offer is known and s's fault needs
+// something it lacks: then it is the *fault.UnavailableError that names
+// the missing capability.
+func (cfg Config) playable(s harness.Scenario) error {
+	if cfg.Offers == nil || s.Fault == nil {
+		return nil
+	}
+	return fault.Available(s.Fault, cfg.Offers)
 }
 
 // Env wires one scenario's environment: where the provider and Toxiproxy
@@ -41,7 +57,9 @@ type Env struct {
 // Wire is the Config that builds each scenario's environment from e.
 // describe names the target in reproduce commands.
 func Wire(e Env, items *attack.Items, reproduce func(name string, seed int64) string) Config {
+	offers, _ := harness.Offers(e.SUT)
 	return Config{
+		Offers: offers,
 		NewEnv: func(ctx context.Context, seed int64) (*harness.Env, error) {
 			opts := []harness.Option{harness.WithSeed(seed), harness.WithSUT(e.SUT)}
 			if e.Stack != nil {

@@ -39,6 +39,9 @@ func PaymentResilience(cfg Config) bool {
 // run takes one scenario through the harness and asserts that it proved
 // something and that every invariant held.
 func run(ctx SpecContext, cfg Config, s harness.Scenario) harness.Result {
+	if err := cfg.playable(s); err != nil {
+		Skip(fmt.Sprintf("skipped before the SUT started: %v", err))
+	}
 	seed := GinkgoRandomSeed()
 	env, err := cfg.NewEnv(ctx, seed)
 	DeferCleanup(func() error {

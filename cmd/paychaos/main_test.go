@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
+
+	"github.com/paychaos/paychaos/reports"
 )
 
 // These tests run the built binary, as a QA engineer or a CI job does.
@@ -114,6 +116,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{"remote without servers", []string{"run", "--mode", "remote"}, "--mode remote needs --toxiproxy"},
 		{"filter selects nothing", []string{"run", "--label-filter", "no-such-label", "--out", dir, "--parallel", "1"}, ""},
 		{"missing report", []string{"report", filepath.Join(dir, "none.json")}, "none.json"},
+		{"missing second baseline", []string{"run", "--baseline", filepath.Join("..", "..", "reports", "testdata", "report.golden.json"), "--baseline", filepath.Join(dir, "base2.json"), "--out", dir}, "base2.json"},
 		{"recheck nothing", []string{"recheck", dir}, dir + ": error"},
 	}
 	for _, c := range cases {
@@ -160,6 +163,15 @@ func TestSmokeRunWritesTheReports(t *testing.T) {
 	rp = paychaos(t, "report", self, "--baseline", self, "--baseline", self, "--baseline", self, "--out", t.TempDir())
 	if rp.code != 0 || !strings.Contains(rp.stdout, "regressions: 0") {
 		t.Fatalf("report against three baselines exited %d:\n%s%s", rp.code, rp.stdout, rp.stderr)
+	}
+	// run takes several baselines too, like report.
+	again := t.TempDir()
+	rr := paychaos(t, "run", "--label-filter", "smoke", "--seed", "1", "--parallel", "1", "--out", again, "--baseline", self, "--baseline", self)
+	if rr.code != 0 {
+		t.Fatalf("run against two baselines exited %d:\n%s%s", rr.code, rr.stdout, rr.stderr)
+	}
+	if rep, err := reports.Load(filepath.Join(again, "report.json")); err != nil || rep.Baseline == nil || rep.Baseline.Runs != 2 {
+		t.Fatalf("run against two baselines: %v, baseline %+v; want two runs compared", err, rep.Baseline)
 	}
 	// A status the model does not know is bad input, never a pass.
 	b, err := os.ReadFile(self)

@@ -38,15 +38,11 @@ an unknown status, state or verdict result is bad input (exit 2).`,
 			if err != nil {
 				return err
 			}
-			if len(baselines) > 0 {
-				var bases []reports.Report
-				for _, path := range baselines {
-					base, err := reports.Load(path)
-					if err != nil {
-						return fmt.Errorf("baseline: %w", err)
-					}
-					bases = append(bases, base)
-				}
+			bases, err := loadBaselines(baselines)
+			if err != nil {
+				return err
+			}
+			if len(bases) > 0 {
 				cur = reports.WithBaselines(cur, bases, reports.DefaultMargins)
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
@@ -71,4 +67,18 @@ an unknown status, state or verdict result is bad input (exit 2).`,
 	cmd.Flags().StringVar(&out, "out", "reports/out", "directory for the reports")
 	cmd.Flags().StringArrayVar(&baselines, "baseline", nil, "a previous report.json to compare with; repeat it for several runs")
 	return cmd
+}
+
+// loadBaselines reads the reports given with --baseline, each one named in
+// its error.
+func loadBaselines(paths []string) ([]reports.Report, error) {
+	var bases []reports.Report
+	for _, path := range paths {
+		b, err := reports.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		bases = append(bases, b)
+	}
+	return bases, nil
 }

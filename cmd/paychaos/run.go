@@ -29,7 +29,7 @@ type runFlags struct {
 	seed        int64
 	out         string
 	flaws       string
-	baseline    string
+	baselines   []string
 	mode        string
 	target      string
 	toxiproxy   string
@@ -69,7 +69,7 @@ the same scenarios whatever the parallelism.`,
 	fl.Int64Var(&f.seed, "seed", 0, "seed for every random choice (0: time-based; printed either way)")
 	fl.StringVar(&f.out, "out", "reports/out", "directory for the reports and saved runs")
 	fl.StringVar(&f.flaws, "flaws", os.Getenv("SHOP_FLAWS"), "reference shop flaws to switch on, comma-separated (env SHOP_FLAWS)")
-	fl.StringVar(&f.baseline, "baseline", "", "a previous report.json to compare with; regressions fail the run")
+	fl.StringArrayVar(&f.baselines, "baseline", nil, "a previous report.json to compare with, repeat it for several runs; regressions fail the run")
 	fl.StringVar(&f.mode, "mode", modeEmbedded, "where the provider, Toxiproxy and the SUT run: embedded (this machine, no Docker), containers (Docker), remote (servers that run already)")
 	fl.StringVar(&f.toxiproxy, "toxiproxy", "", "remote mode: the Toxiproxy server's API URL")
 	fl.StringVar(&f.provider, "provider", "", "remote mode: the fake provider's URL (paychaos provider)")
@@ -110,13 +110,9 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if f.shard != "" {
 		return runShard(cmd, f, orphaned)
 	}
-	var base *reports.Report
-	if f.baseline != "" { // read it first: a bad baseline should not cost a run
-		b, err := reports.Load(f.baseline)
-		if err != nil {
-			return fmt.Errorf("baseline: %w", err)
-		}
-		base = &b
+	bases, err := loadBaselines(f.baselines) // first: a bad baseline should not cost a run
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", f.out, err)
@@ -156,8 +152,8 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if base != nil {
-		rep = reports.WithBaseline(rep, *base, reports.DefaultMargins)
+	if len(bases) > 0 {
+		rep = reports.WithBaselines(rep, bases, reports.DefaultMargins)
 	}
 	if err := reports.WriteAll(f.out, rep); err != nil {
 		return fmt.Errorf("write reports: %w", err)

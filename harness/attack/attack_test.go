@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -563,6 +564,53 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	for _, op := range res.Ops {
 		if op.HTTPStatus == 0 {
 			t.Errorf("op %d %s recorded unanswered: %s", op.ID, op.Name, op.Error)
+		}
+	}
+}
+
+// Against a service that keeps only PaymentIntent ids (its payments carry
+// no order metadata), replayed and forged webhooks still carry the
+// order's real payment: found by the checker's join, not made up.
+func TestWebhooksFindPaymentsByTheIDsTheServiceKeeps(t *testing.T) {
+	created := time.Date(2026, 3, 1, 11, 59, 0, 0, time.UTC)
+	led := &fakeprovider.Snapshot{
+		PaymentIntents: []fakeprovider.PaymentRecord{
+			{ID: "pi_kept", Amount: 4200, Currency: "eur", Status: "succeeded", AmountReceived: 4200, LatestCharge: "ch_kept", Created: created},
+			{ID: "pi_stranger", Amount: 10, Currency: "eur", Status: "succeeded", Created: created.Add(time.Minute)},
+		},
+		Events: []fakeprovider.EventRecord{
+			{ID: "evt_kept", Type: "payment_intent.succeeded", ObjectID: "pi_kept", Created: created.Add(time.Second)},
+			{ID: "evt_stranger", Type: "payment_intent.succeeded", ObjectID: "pi_stranger", Created: created.Add(time.Hour)},
+		},
+	}
+	order := history.Order{ID: "ord_1", Status: history.StatusPaid, Amount: 4200, Currency: "eur", PaymentIntents: []string{"pi_kept"}}
+	for _, key := range []string{"", "shop_order"} {
+		s := &setting{opts: Options{Ledger: led, APIVersion: fakeprovider.DefaultAPIVersion, WebhookSecret: "whsec_x", MetadataKey: key,
+			Rand: rand.New(rand.NewPCG(1, 1)), Now: time.Now}, forgedIDs: map[string][2]string{}, orders: []history.Order{order}}
+		d, err := replay(s, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := webhook.ConstructEventWithOptions(d.body, d.sig, "whsec_x", webhook.ConstructEventOptions{IgnoreTolerance: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.ID != "evt_kept" {
+			t.Errorf("key %q: replayed %s, want the provider's event about the kept PaymentIntent", key, ev.ID)
+		}
+		var obj struct {
+			PaymentIntent string            `json:"payment_intent"`
+			ID            string            `json:"id"`
+			Metadata      map[string]string `json:"metadata"`
+		}
+		if err := json.Unmarshal(s.forgeEvent(order, "v.clover", ""), &struct {
+			Data struct{ Object any } `json:"data"`
+		}{Data: struct{ Object any }{Object: &obj}}); err != nil {
+			t.Fatal(err)
+		}
+		wantKey := cmp.Or(key, "order_id")
+		if obj.PaymentIntent != "pi_kept" || obj.ID != "ch_kept" || obj.Metadata[wantKey] != "ord_1" {
+			t.Errorf("key %q: forged charge %+v, want the kept ids and metadata[%s]", key, obj, wantKey)
 		}
 	}
 }

@@ -65,6 +65,12 @@ type Options struct {
 	// real events. Nil: ids are made up and replay falls back to a
 	// captured forged event.
 	Ledger *fakeprovider.Snapshot
+	// MetadataKey is the payment metadata key that names an order, when
+	// not order_id (Target.Correlate, Instance.MetadataKey). Payments are
+	// found for an order first by the PaymentIntent ids the SUT keeps for
+	// it (history.Order.PaymentIntents), then by this key: the checker's
+	// join (check.Join).
+	MetadataKey string
 	// Attacks to send. Nil: All().
 	Attacks []Attack
 	// Client is the client number the ops are recorded under.
@@ -315,6 +321,9 @@ func (s *setting) refresh(ctx context.Context, first bool) error {
 			}
 			if r.Order.Currency != "" {
 				o.Currency = r.Order.Currency
+			}
+			if len(r.Order.PaymentIntents) > 0 {
+				o.PaymentIntents = r.Order.PaymentIntents
 			}
 		case first && err != nil:
 			return fmt.Errorf("attack: read order %s: %w", o.ID, err)

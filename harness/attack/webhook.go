@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paychaos/paychaos/fakeprovider"
+	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/history"
 	"github.com/paychaos/paychaos/harness/sut"
 )
@@ -149,7 +150,7 @@ func otherTrain(v string) string {
 func (s *setting) forgeEvent(o history.Order, apiVersion, account string) []byte {
 	pi, ch := s.paymentIDs(o)
 	now := s.now().Unix()
-	meta := map[string]string{"order_id": o.ID}
+	meta := map[string]string{cmp.Or(s.opts.MetadataKey, check.DefaultMetadataKey): o.ID}
 	var typ string
 	var obj any
 	if o.Status == history.StatusPaid {
@@ -177,8 +178,9 @@ func (s *setting) realEvent(o history.Order) ([]byte, time.Time, bool) {
 		return nil, time.Time{}, false
 	}
 	pis := map[string]*fakeprovider.PaymentRecord{}
+	join := s.join()
 	for i := range led.PaymentIntents {
-		if p := &led.PaymentIntents[i]; p.OrderID() == o.ID {
+		if p := &led.PaymentIntents[i]; join.Order(p.ID, p.Metadata) == o.ID {
 			pis[p.ID] = p
 		}
 	}
@@ -219,14 +221,22 @@ func (s *setting) realEvent(o history.Order) ([]byte, time.Time, bool) {
 	return eventJSON(ev.ID, ev.Type, s.opts.APIVersion, "", ev.Created.Unix(), obj), ev.Created, true
 }
 
+// join finds the order of a payment as the checker does: by the
+// PaymentIntent ids the SUT keeps for its orders, then by metadata. A SUT
+// that keeps only PaymentIntent ids is then sent its orders' real ids.
+func (s *setting) join() *check.Join {
+	return check.NewJoin(s.orders, s.opts.MetadataKey)
+}
+
 // paymentIDs are the PaymentIntent and Charge ids of order o: its newest
 // payment in the ledger, else ids made up once per order and run.
 func (s *setting) paymentIDs(o history.Order) (pi, ch string) {
 	if led := s.opts.Ledger; led != nil {
 		var best *fakeprovider.PaymentRecord
+		join := s.join()
 		for i := range led.PaymentIntents {
 			p := &led.PaymentIntents[i]
-			if p.OrderID() == o.ID && (best == nil || !p.Created.Before(best.Created)) {
+			if join.Order(p.ID, p.Metadata) == o.ID && (best == nil || !p.Created.Before(best.Created)) {
 				best = p
 			}
 		}

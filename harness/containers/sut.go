@@ -26,7 +26,14 @@ type sutLauncher struct {
 	adminToken string
 }
 
-var _ sut.Launcher = sutLauncher{}
+var (
+	_ sut.Launcher = sutLauncher{}
+	_ sut.Offerer  = sutLauncher{}
+)
+
+// Offers implements sut.Offerer: a container the harness can kill,
+// freeze and cut off its network.
+func (sutLauncher) Offers() sut.Offer { return sut.Offer{Process: true, Network: true} }
 
 func (l sutLauncher) Name() string { return l.target.Name }
 
@@ -53,19 +60,7 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 		return nil, err
 	}
 	port := strconv.Itoa(spec.Port) + "/tcp"
-	env := map[string]string{}
-	for k, v := range spec.Env {
-		env[k] = v
-	}
-	set := func(name, val string) {
-		if name != "" {
-			env[name] = val
-		}
-	}
-	set(t.Env.Addr, "0.0.0.0:"+strconv.Itoa(spec.Port))
-	set(t.Env.ProviderURL, w.ProviderURL)
-	set(t.Env.SecretKey, w.SecretKey)
-	set(t.Env.WebhookSecret, w.WebhookSecret)
+	env := containerEnv(t, w)
 	l.rt.logs.secret(w.SecretKey)
 	l.rt.logs.secret(w.WebhookSecret)
 	l.rt.logs.secret(l.adminToken)
@@ -75,7 +70,7 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 		nets: []attach{{s.front, nil}, {s.back, []string{SUTAlias}}},
 		wait: wait.ForHTTP(t.Health.Path).WithPort(port),
 	})
-	p := &sutContainer{rt: l.rt, stack: s, ctr: c, port: port}
+	p := &sutContainer{rt: l.rt, stack: s, ctr: c, port: port, teardown: func() error { return sut.Teardown(t, env) }}
 	l.rt.mu.Lock()
 	s.suts = append(s.suts, p)
 	l.rt.mu.Unlock()
@@ -98,8 +93,32 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 	driver := sut.NewHTTPDriver(t, sut.WithAdminToken(l.adminToken), sut.WithClient(&http.Client{Timeout: 30 * time.Second, Transport: p.transport}))
 	return &sut.Instance{
 		Driver: driver, Customers: t.Customers, Addr: SUTAlias + ":" + strconv.Itoa(spec.Port), WebhookPath: t.Webhook.Path,
-		Close: p.close, Process: p, Network: p,
+		MetadataKey: t.Correlate.MetadataKey,
+		Close:       p.close, Process: p, Network: p,
 	}, nil
+}
+
+// containerEnv is the SUT container's environment: the target's
+// container.env, and the wiring through the target's env names; the
+// listen address (env.addr) or port (env.port) is where the container
+// listens, container.port.
+func containerEnv(t sut.Target, w sut.Wiring) map[string]string {
+	env := map[string]string{}
+	for k, v := range t.Container.Env {
+		env[k] = v
+	}
+	set := func(name, val string) {
+		if name != "" {
+			env[name] = val
+		}
+	}
+	port := strconv.Itoa(t.Container.Port)
+	set(t.Env.Addr, "0.0.0.0:"+port)
+	set(t.Env.Port, port)
+	set(t.Env.ProviderURL, w.ProviderURL)
+	set(t.Env.SecretKey, w.SecretKey)
+	set(t.Env.WebhookSecret, w.WebhookSecret)
+	return env
 }
 
 // sutContainer is the running SUT container: what the process and
@@ -119,6 +138,10 @@ type sutContainer struct {
 	mu      sync.Mutex
 	current string
 	down    bool
+
+	// teardown runs the target's teardown command once the container is
+	// gone, as for a process.
+	teardown func() error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -272,13 +295,15 @@ func (p *sutContainer) close() error {
 		if p.transport != nil {
 			p.transport.CloseIdleConnections()
 		}
-		if p.ctr == nil {
-			return
+		if p.ctr != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			p.rt.logs.keep(ctx, "sut")
+			p.closeErr = removeContainer(ctx, p.rt.cli, p.id())
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		p.rt.logs.keep(ctx, "sut")
-		p.closeErr = removeContainer(ctx, p.rt.cli, p.id())
+		if p.teardown != nil {
+			p.closeErr = errors.Join(p.closeErr, p.teardown())
+		}
 	})
 	return p.closeErr
 }

@@ -68,9 +68,28 @@ func (t *Targets) Has(n Need) bool {
 	return false
 }
 
+// Offer is what an environment gives faults: its Targets once it runs,
+// Offers before anything starts.
+type Offer interface {
+	Has(Need) bool
+}
+
+var (
+	_ Offer = (*Targets)(nil)
+	_ Offer = Offers(nil)
+)
+
+// Offers is an offer known before the environment starts (what its stack
+// and its SUT's launcher say they offer), so that a scenario is skipped
+// before a SUT starts for nothing.
+type Offers []Need
+
+// Has reports whether o offers n.
+func (o Offers) Has(n Need) bool { return slices.Contains(o, n) }
+
 // Available is nil when t can play f, and otherwise an *UnavailableError
 // naming the first thing f needs that t lacks.
-func Available(f Fault, t *Targets) error {
+func Available(f Fault, t Offer) error {
 	n, ok := f.(Needer)
 	if !ok {
 		return nil

@@ -35,6 +35,17 @@ func teardown(t Target, env []string, sutDir string) error {
 	return runHook(context.Background(), "teardown", t.Teardown, t.Dir, env)
 }
 
+// Teardown runs the target's teardown command after a scenario whose SUT
+// the harness did not start as a process (a container): env is what the
+// SUT was given, over the harness's own environment.
+func Teardown(t Target, env map[string]string) error {
+	e := processEnv(t.Process)
+	for k, v := range env {
+		e = append(e, k+"="+v)
+	}
+	return teardown(t, e, "")
+}
+
 func runHook(ctx context.Context, name string, h Hook, dir string, env []string) error {
 	timeout := h.Timeout
 	if timeout <= 0 {

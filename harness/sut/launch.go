@@ -54,6 +54,25 @@ type Launcher interface {
 	Launch(ctx context.Context, w Wiring) (*Instance, error)
 }
 
+// Offer is what a launcher's SUT will let the harness do to it, known
+// before it starts: a scenario whose fault needs more is skipped without
+// starting anything. The stack's part (the proxied links and the
+// provider's control API) every stack offers.
+type Offer struct {
+	// Process: the harness can kill, restart and freeze the SUT
+	// (Instance.Process).
+	Process bool
+	// Network: the harness can cut the SUT off its network
+	// (Instance.Network; containers).
+	Network bool
+}
+
+// Offerer is implemented by launchers that say what they offer before
+// they launch. A launcher that is not one is asked once it runs.
+type Offerer interface {
+	Offers() Offer
+}
+
 // Running is a SUT that runs already at its Target's BaseURL (a staging
 // environment): paychaos drives it but neither starts nor stops it.
 type Running struct {
@@ -61,7 +80,14 @@ type Running struct {
 	AdminToken string
 }
 
-var _ Launcher = Running{}
+var (
+	_ Launcher = Running{}
+	_ Offerer  = Running{}
+)
+
+// Offers implements Offerer: a running service is neither a process of
+// the harness nor on a network it owns.
+func (Running) Offers() Offer { return Offer{} }
 
 func (r Running) Name() string { return r.Target.Name }
 

@@ -44,7 +44,14 @@ type Subprocess struct {
 	Ready time.Duration
 }
 
-var _ Launcher = Subprocess{}
+var (
+	_ Launcher = Subprocess{}
+	_ Offerer  = Subprocess{}
+)
+
+// Offers implements Offerer: a process the harness can kill and freeze,
+// on a network it does not own.
+func (Subprocess) Offers() Offer { return Offer{Process: true} }
 
 // Name implements Launcher.
 func (s Subprocess) Name() string { return s.Target.Name }

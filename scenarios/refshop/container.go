@@ -62,7 +62,18 @@ type checkedFlaws struct {
 	flaws string
 }
 
-var _ sut.Launcher = checkedFlaws{}
+var (
+	_ sut.Launcher = checkedFlaws{}
+	_ sut.Offerer  = checkedFlaws{}
+)
+
+// Offers implements sut.Offerer: what the runner's launcher offers.
+func (l checkedFlaws) Offers() sut.Offer {
+	if o, ok := l.Launcher.(sut.Offerer); ok {
+		return o.Offers()
+	}
+	return sut.Offer{Process: true, Network: true} // a container
+}
 
 func (l checkedFlaws) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, error) {
 	if _, err := checkout.ParseFlaws(l.flaws); err != nil {

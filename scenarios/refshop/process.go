@@ -44,7 +44,13 @@ type Process struct {
 	Flow checkout.Flow
 }
 
-var _ sut.Launcher = Process{}
+var (
+	_ sut.Launcher = Process{}
+	_ sut.Offerer  = Process{}
+)
+
+// Offers implements sut.Offerer: what a subprocess offers.
+func (Process) Offers() sut.Offer { return sut.Subprocess{}.Offers() }
 
 // Name implements sut.Launcher.
 func (p Process) Name() string { return Launcher{Flaws: p.Flaws, Flow: p.Flow}.Name() }

@@ -44,7 +44,14 @@ type Launcher struct {
 	Flow checkout.Flow
 }
 
-var _ sut.Launcher = Launcher{}
+var (
+	_ sut.Launcher = Launcher{}
+	_ sut.Offerer  = Launcher{}
+)
+
+// Offers implements sut.Offerer: a shop in this process can be neither
+// killed nor cut off.
+func (Launcher) Offers() sut.Offer { return sut.Offer{} }
 
 // Name implements sut.Launcher.
 func (l Launcher) Name() string {
