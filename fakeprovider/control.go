@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -24,8 +23,9 @@ const controlPrefix = "/_paychaos/"
 //	GET    /_paychaos/faults                              []FaultStatus
 //	POST   /_paychaos/faults             Fault            {"id": "flt_1"}
 //	DELETE /_paychaos/faults/{id}
-//	POST   /_paychaos/webhook_endpoints  {"url","secret"}
+//	POST   /_paychaos/webhook_endpoints  {"url","secret","api_version"}
 //	DELETE /_paychaos/webhook_endpoints  {"url"}
+//	GET    /_paychaos/keys                                {"publishable_key"}
 //	GET    /_paychaos/clock                               {"now": RFC 3339}
 //	POST   /_paychaos/clock              {"now"} or {"advance": ns}
 //	POST   /_paychaos/payment_intents/{id}/authenticate {"fail": bool}
@@ -41,8 +41,9 @@ type idBody struct {
 }
 
 type webhookBody struct {
-	URL    string `json:"url"`
-	Secret string `json:"secret"`
+	URL        string `json:"url"`
+	Secret     string `json:"secret"`
+	APIVersion string `json:"api_version,omitempty"`
 }
 
 type clockBody struct {
@@ -115,7 +116,7 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request) {
 		if !readJSON(w, r, &b) {
 			return
 		}
-		if err := p.AddWebhookEndpoint(ctx, b.URL, b.Secret); err != nil {
+		if err := p.AddWebhook(ctx, WebhookEndpoint(b)); err != nil {
 			writeJSON(w, http.StatusBadRequest, controlError{err.Error()})
 			return
 		}
@@ -131,6 +132,8 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case path == "keys" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, Keys{PublishableKey: p.PublishableKey()})
 	case path == "clock" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, clockBody{Now: ptr(p.clock.now())})
 	case path == "clock" && r.Method == http.MethodPost:
@@ -189,26 +192,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // AddWebhookEndpoint adds an endpoint that receives every later event,
-// signed with secret.
-func (p *Provider) AddWebhookEndpoint(_ context.Context, rawURL, secret string) error {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("add webhook endpoint: %q is not an absolute http(s) URL", rawURL)
-	}
-	if secret == "" {
-		return fmt.Errorf("add webhook endpoint %s: empty signing secret", rawURL)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, ep := range p.endpoints {
-		if ep.url == rawURL {
-			return fmt.Errorf("add webhook endpoint %s: already configured", rawURL)
-		}
-	}
-	eps := make([]*endpoint, len(p.endpoints), len(p.endpoints)+1)
-	copy(eps, p.endpoints)
-	p.endpoints = append(eps, &endpoint{url: rawURL, secret: secret})
-	return nil
+// signed with secret, at the provider's API version (see AddWebhook).
+func (p *Provider) AddWebhookEndpoint(ctx context.Context, rawURL, secret string) error {
+	return p.AddWebhook(ctx, WebhookEndpoint{URL: rawURL, Secret: secret})
 }
 
 // ErrNoSuchEndpoint is returned for a webhook endpoint that is not configured.

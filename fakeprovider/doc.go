@@ -5,7 +5,11 @@
 // A Provider is an http.Handler. Under /v1/ it serves PaymentIntents
 // (create, confirm, capture, cancel, update, retrieve, list, search),
 // Charges (retrieve, list), Refunds (create, retrieve, update, cancel,
-// list) and Events (retrieve, list) in Stripe's wire format: form-encoded
+// list), Events (retrieve, list), Customers (create, retrieve, update,
+// delete, list, search), PaymentMethods (create, retrieve, attach, detach,
+// list), Products and Prices (create, retrieve, list) and Checkout
+// Sessions in mode=payment (create, retrieve, list, line items, expire)
+// in Stripe's wire format: form-encoded
 // requests with bracketed keys, JSON answers, Stripe's error envelopes,
 // Request-Id headers and Stripe's idempotency rules (replay with
 // Idempotent-Replayed: true, 400 idempotency_error for another endpoint
@@ -17,7 +21,16 @@
 // provider's own pm_card_processing / pm_card_processingDeclined stay in
 // processing and settle later. Every change emits an Event, delivered to
 // webhook endpoints signed with Stripe-Signature so that
-// webhook.ConstructEvent accepts it, with retries and backoff.
+// webhook.ConstructEvent accepts it, with retries and backoff, stamped
+// with each endpoint's API version.
+//
+// The browser's side is served too. The provider's publishable key
+// (PublishableKey) retrieves and confirms a PaymentIntent with its
+// client_secret, as Stripe.js does, and is refused elsewhere with
+// Stripe's 403. A Checkout Session's url is a page under /pay/ on the
+// provider's own address, paid with a form post of a test card (see
+// hosted.go); tokens (tok_visa) and test card numbers stand for the test
+// PaymentMethods.
 //
 // Under /_paychaos/ is the control API (see control.go), reachable in
 // process through the Provider's methods and from another process through

@@ -5,12 +5,12 @@ import (
 )
 
 // emitLocked records an event about a snapshot of an object (exactly one
-// of pi, ch, re) and hands it to the webhook dispatcher. c is the request
-// that caused it, or nil for changes the provider makes on its own (a
-// processing payment settling).
-func (p *Provider) emitLocked(c *call, typ string, pi *paymentIntent, ch *charge, re *refund) {
+// of ev's pi, ch, re, x, with its typ) and hands it to the webhook
+// dispatcher. c is the request that caused it, or nil for changes the
+// provider makes on its own (a processing payment settling).
+func (p *Provider) emitLocked(c *call, obj event) {
 	ev := p.st.events.new()
-	*ev = event{seq: len(p.st.eventOrder), gen: p.st.gen, typ: typ, pi: pi, ch: ch, re: re,
+	*ev = event{seq: len(p.st.eventOrder), gen: p.st.gen, typ: obj.typ, pi: obj.pi, ch: obj.ch, re: obj.re, x: obj.x,
 		createdNs: p.nowFor(c).UnixNano(), endpoints: int32(len(p.endpoints))}
 	if c != nil {
 		ev.reqID, ev.idemKey = c.reqID, c.idemKey
@@ -28,9 +28,12 @@ func (p *Provider) emitLocked(c *call, typ string, pi *paymentIntent, ch *charge
 func (p *Provider) emitPILocked(c *call, typ string, pi *paymentIntent) {
 	snap := p.st.pis.new()
 	*snap = *pi
-	p.emitLocked(c, typ, snap, nil, nil)
+	p.emitLocked(c, event{typ: typ, pi: snap})
 	if c != nil {
 		c.lastSnap, c.lastSnapOf = snap, pi
+	}
+	if p.st.fl.sessByPI != nil {
+		p.sessionFollowPILocked(c, typ, pi)
 	}
 }
 
@@ -38,13 +41,13 @@ func (p *Provider) emitChargeLocked(c *call, typ string, ch *charge) {
 	snap := p.st.charges.new()
 	*snap = *ch
 	snap.refunds = nil
-	p.emitLocked(c, typ, nil, snap, nil)
+	p.emitLocked(c, event{typ: typ, ch: snap})
 }
 
 func (p *Provider) emitRefundLocked(c *call, typ string, re *refund) {
 	snap := p.st.refunds.new()
 	*snap = *re
-	p.emitLocked(c, typ, nil, nil, snap)
+	p.emitLocked(c, event{typ: typ, re: snap})
 }
 
 // appendEventLocked renders ev with its object as data.object.
@@ -55,6 +58,8 @@ func (p *Provider) appendEventLocked(b []byte, ev *event, apiVersion string) []b
 		obj = p.appendPI(make([]byte, 0, 1536), ev.pi, 0)
 	case ev.ch != nil:
 		obj = p.appendCharge(make([]byte, 0, 2048), ev.ch, 0)
+	case ev.x != nil:
+		obj = ev.x.body
 	default:
 		obj = p.appendRefund(make([]byte, 0, 512), ev.re, 0)
 	}

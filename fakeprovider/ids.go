@@ -46,15 +46,28 @@ func mix64(z uint64) uint64 {
 type clock struct {
 	base   func() time.Time
 	offset atomic.Int64 // nanoseconds
+	// moved, when set, runs after every set or advance (without the
+	// provider's lock): what is due by the new time happens at once.
+	moved func()
 }
 
 func (c *clock) now() time.Time {
 	return c.base().Add(time.Duration(c.offset.Load()))
 }
 
-func (c *clock) set(t time.Time) { c.offset.Store(int64(t.Sub(c.base()))) }
+func (c *clock) set(t time.Time) {
+	c.offset.Store(int64(t.Sub(c.base())))
+	if c.moved != nil {
+		c.moved()
+	}
+}
 
-func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *clock) advance(d time.Duration) {
+	c.offset.Add(int64(d))
+	if c.moved != nil {
+		c.moved()
+	}
+}
 
 // Object ids (pi_, ch_, re_, evt_) encode their object's slot: the first
 // 11 characters after the prefix are a bijection of (reset generation,

@@ -14,6 +14,9 @@ type Snapshot struct {
 	Events         []EventRecord   `json:"events"`
 	Deliveries     []Delivery      `json:"deliveries"`
 	Faults         []FaultStatus   `json:"faults"`
+	// CheckoutSessions joins a service's Checkout Sessions to the
+	// PaymentIntents that paid them.
+	CheckoutSessions []SessionRecord `json:"checkout_sessions,omitempty"`
 	// UnknownRoutes counts requests to routes the provider does not serve;
 	// a healthy integration makes none.
 	UnknownRoutes int64 `json:"unknown_routes"`

@@ -137,6 +137,9 @@ type event struct {
 	// counts those that acknowledged it with a 2xx.
 	endpoints int32
 	delivered int32
+	// x is the snapshot of an object of the other kinds (Checkout
+	// Sessions, Customers), rendered when it was emitted.
+	x *objSnap
 }
 
 // created is the event's Unix time in seconds.
@@ -149,6 +152,8 @@ func (ev *event) objectID() string {
 		return ev.pi.id
 	case ev.ch != nil:
 		return ev.ch.id
+	case ev.x != nil:
+		return ev.x.id
 	default:
 		return ev.re.id
 	}
@@ -191,6 +196,10 @@ type state struct {
 	unknownRoutes int64
 	unknownParams int64
 	requests      [numRoutes]int64
+
+	// fl holds Customers, PaymentMethods, Products, Prices and Checkout
+	// Sessions (see flows.go).
+	fl flows
 }
 
 func newState(gen uint64) *state {

@@ -20,6 +20,8 @@ type config struct {
 	now             func() time.Time
 	controlToken    string
 	apiKeys         map[string]bool
+	publishableKey  string
+	hostedBase      string
 	apiVersion      string
 	idemTTL         time.Duration
 	maxBody         int64

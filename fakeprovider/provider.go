@@ -52,6 +52,7 @@ func New(opts ...Option) *Provider {
 	}
 	p := &Provider{cfg: cfg, log: cfg.logger, st: newState(0), closed: make(chan struct{})}
 	p.clock.base = cfg.now
+	p.clock.moved = p.expireDueSessions
 	p.ids.seed = mix64(cfg.seed ^ 0x6a09e667f3bcc908)
 	p.sched = newScheduler()
 	p.hooks = newDispatcher(p)
@@ -78,6 +79,10 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveControl(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, hostedPrefix) {
+		p.serveHosted(w, r)
+		return
+	}
 	p.serveAPI(w, r)
 }
 
@@ -97,6 +102,10 @@ type call struct {
 	// waits are deliveries the answer must wait for (webhook_early).
 	waits   []chan struct{}
 	waitMax time.Duration
+	// publishable: the request came with the publishable key; keyInForm:
+	// it has no Authorization header and may carry the key as key=pk_…,
+	// as Stripe.js sends it.
+	publishable, keyInForm bool
 }
 
 // result is an endpoint's answer.
@@ -110,6 +119,7 @@ type result struct {
 	save       bool   // kept under the idempotency key
 	ctype      string // Content-Type when not JSON
 	retryAfter string // Retry-After header (429s), in seconds
+	location   string // Location header (the hosted page's redirects)
 }
 
 // renderPool holds buffers answers are rendered into when nothing keeps
@@ -147,24 +157,12 @@ func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
 		h["Stripe-Version"] = v
 	}
 	c.route, c.id = matchRoute(r.Method, r.URL.Path)
-
-	var pre preFaults
-	p.mu.Lock()
-	if c.route == routeNone {
-		p.st.unknownRoutes++
-	} else {
-		p.st.requests[c.route]++
-	}
-	if p.nfaults.Load() > 0 {
-		pre = p.preFaultsLocked(c.route)
-	}
-	p.mu.Unlock()
-
+	pre := p.admit(c)
 	if pre.away != nil {
 		p.actAway(w, c, pre.away)
 		return
 	}
-	if e := p.authenticate(r); e != nil {
+	if e := p.authorize(r, c); e != nil {
 		h["Www-Authenticate"] = []string{`Basic realm="Stripe"`}
 		p.write(w, c, p.errResult(c, e), postFaults{})
 		return
@@ -180,6 +178,10 @@ func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	c.f = f
 	defer putForm(f)
+	if e := p.prepareCall(c); e != nil {
+		p.write(w, c, p.errResult(c, e), postFaults{})
+		return
+	}
 	if pre.err != nil && !(pre.err.f.Kind == FaultHTTPError && pre.err.f.Mode == ModeSaved) {
 		p.write(w, c, p.faultError(c, pre.err), postFaults{})
 		return
@@ -230,6 +232,22 @@ func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request) {
 		p.settle(c, own, res)
 	}
 	p.respond(w, c, res)
+}
+
+// admit counts the request and asks the faults what happens before its
+// endpoint runs.
+func (p *Provider) admit(c *call) (pre preFaults) {
+	p.mu.Lock()
+	if c.route == routeNone {
+		p.st.unknownRoutes++
+	} else {
+		p.st.requests[c.route]++
+	}
+	if p.nfaults.Load() > 0 {
+		pre = p.preFaultsLocked(c.route)
+	}
+	p.mu.Unlock()
+	return pre
 }
 
 // respond applies the post-commit faults to an answer and writes it.
@@ -296,6 +314,9 @@ func (p *Provider) write(w http.ResponseWriter, c *call, res *result, post postF
 	}
 	if res.retryAfter != "" {
 		h["Retry-After"] = []string{res.retryAfter}
+	}
+	if res.location != "" {
+		h["Location"] = []string{res.location}
 	}
 	if len(body) > 2048 {
 		// Smaller answers get their Content-Length from net/http, which

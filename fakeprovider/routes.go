@@ -27,6 +27,35 @@ const (
 	routeRefundCancel
 	routeEventList
 	routeEventRetrieve
+	// Customers, PaymentMethods, Products, Prices, Checkout Sessions and
+	// the hosted payment page (flowroutes.go).
+	routeCustomerCreate
+	routeCustomerList
+	routeCustomerSearch
+	routeCustomerRetrieve
+	routeCustomerUpdate
+	routeCustomerDelete
+	routeCustomerPMList
+	routeCustomerPMRetrieve
+	routePMCreate
+	routePMList
+	routePMRetrieve
+	routePMAttach
+	routePMDetach
+	routeProductCreate
+	routeProductList
+	routeProductRetrieve
+	routePriceCreate
+	routePriceList
+	routePriceRetrieve
+	routeCheckoutCreate
+	routeCheckoutList
+	routeCheckoutRetrieve
+	routeCheckoutLineItems
+	routeCheckoutExpire
+	routeHostedPage
+	routeHostedSubmit
+	routeHostedAuth
 	numRoutes
 )
 
@@ -52,6 +81,9 @@ type route struct {
 	method  string
 	handle  func(*Provider, *call) *result
 	params  map[string]paramSpec
+	// publishable says the route takes a publishable key (pk_test_…),
+	// as Stripe.js calls it from a browser.
+	publishable bool
 }
 
 var (
@@ -122,6 +154,7 @@ func init() {
 		})},
 		routeEventRetrieve: {pattern: "GET /v1/events/{id}", method: http.MethodGet, handle: (*Provider).eventRetrieve, params: specs(map[string]paramSpec{})},
 	}
+	addFlowRoutes(&routes)
 }
 
 // RoutePatterns lists the API routes the provider serves, in the form a
@@ -150,6 +183,9 @@ func matchRoute(method, path string) (routeID, string) {
 	rest, ok := strings.CutPrefix(path, "/v1/")
 	if !ok {
 		return routeNone, ""
+	}
+	if rt, id, ok := matchFlowRoute(method, rest); ok {
+		return rt, id
 	}
 	coll, rest, slash := strings.Cut(rest, "/")
 	id, action, act := strings.Cut(rest, "/")

@@ -3,6 +3,7 @@ package fakeprovider
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -33,8 +34,13 @@ func searchError(msg string) *apiError {
 		message: "Invalid search query: " + msg + " See https://stripe.com/docs/search#search-query-language."}
 }
 
-// parseSearch parses a query into clauses.
-func parseSearch(q string) (searchQuery, *apiError) {
+// piSearchFields are the fields a PaymentIntent search takes besides
+// created and metadata, which every search takes.
+var piSearchFields = []string{"amount", "currency", "customer", "status"}
+
+// parseSearchOf parses a query on objects of kind (for messages), which
+// take fields besides created and metadata.
+func parseSearchOf(q string, fields []string, kind string) (searchQuery, *apiError) {
 	var sq searchQuery
 	s := strings.TrimSpace(q)
 	if s == "" {
@@ -44,7 +50,7 @@ func parseSearch(q string) (searchQuery, *apiError) {
 	for {
 		var cl searchClause
 		var e *apiError
-		cl, s, e = parseClause(s)
+		cl, s, e = parseClause(s, fields, kind)
 		if e != nil {
 			return sq, e
 		}
@@ -73,7 +79,7 @@ func parseSearch(q string) (searchQuery, *apiError) {
 	return sq, nil
 }
 
-func parseClause(s string) (cl searchClause, rest string, e *apiError) {
+func parseClause(s string, fields []string, kind string) (cl searchClause, rest string, e *apiError) {
 	if strings.HasPrefix(s, "-") {
 		cl.neg, s = true, s[1:]
 	}
@@ -83,7 +89,7 @@ func parseClause(s string) (cl searchClause, rest string, e *apiError) {
 	}
 	cl.field, s = s[:i], s[i:]
 	switch cl.field {
-	case "amount", "created", "currency", "customer", "status":
+	case "created":
 	case "metadata":
 		if len(s) < 2 || s[0] != '[' || (s[1] != '\'' && s[1] != '"') {
 			return cl, "", searchError("metadata must be written metadata['key'].")
@@ -97,7 +103,9 @@ func parseClause(s string) (cl searchClause, rest string, e *apiError) {
 	case "":
 		return cl, "", searchError(fmt.Sprintf("expected a field at %q.", truncateForMsg(s)))
 	default:
-		return cl, "", searchError(fmt.Sprintf("the field %q cannot be searched on payment intents.", cl.field))
+		if !slices.Contains(fields, cl.field) {
+			return cl, "", searchError(fmt.Sprintf("the field %q cannot be searched on %s.", cl.field, kind))
+		}
 	}
 	switch {
 	case strings.HasPrefix(s, ">="), strings.HasPrefix(s, "<="):
@@ -155,18 +163,7 @@ func (cl searchClause) match(pi *paymentIntent) bool {
 		if cl.field == "created" {
 			v = pi.created()
 		}
-		switch cl.op {
-		case ":":
-			ok = v == cl.num
-		case ">":
-			ok = v > cl.num
-		case "<":
-			ok = v < cl.num
-		case ">=":
-			ok = v >= cl.num
-		case "<=":
-			ok = v <= cl.num
-		}
+		ok = cl.matchNum(v)
 	} else {
 		var v string
 		present := true
@@ -180,57 +177,109 @@ func (cl searchClause) match(pi *paymentIntent) bool {
 		case "metadata":
 			v, present = metadataGet(pi.metadata, cl.key)
 		}
-		switch {
-		case cl.isNull:
-			ok = !present || v == ""
-		case cl.op == "~":
-			ok = present && strings.Contains(v, cl.str)
-		default:
-			want := cl.str
-			if cl.isNum {
-				want = strconv.FormatInt(cl.num, 10)
-			}
-			ok = present && v == want
-		}
+		ok = cl.matchStr(v, present)
 	}
 	return ok != cl.neg
 }
 
+// matchNum compares a number field with the clause.
+func (cl searchClause) matchNum(v int64) bool {
+	switch cl.op {
+	case ":":
+		return v == cl.num
+	case ">":
+		return v > cl.num
+	case "<":
+		return v < cl.num
+	case ">=":
+		return v >= cl.num
+	case "<=":
+		return v <= cl.num
+	}
+	return false
+}
+
+// matchStr compares a text field (present: set at all) with the clause.
+func (cl searchClause) matchStr(v string, present bool) bool {
+	switch {
+	case cl.isNull:
+		return !present || v == ""
+	case cl.op == "~":
+		return present && strings.Contains(v, cl.str)
+	default:
+		want := cl.str
+		if cl.isNum {
+			want = strconv.FormatInt(cl.num, 10)
+		}
+		return present && v == want
+	}
+}
+
 func (q searchQuery) match(pi *paymentIntent) bool {
+	return q.holds(func(cl searchClause) bool { return cl.match(pi) })
+}
+
+// holds combines the clauses' results (each already negated as asked)
+// with the query's AND or OR.
+func (q searchQuery) holds(m func(searchClause) bool) bool {
 	for _, cl := range q.clauses {
-		m := cl.match(pi)
-		if q.or && m {
+		ok := m(cl)
+		if q.or && ok {
 			return true
 		}
-		if !q.or && !m {
+		if !q.or && !ok {
 			return false
 		}
 	}
 	return !q.or
 }
 
-func (p *Provider) piSearch(c *call) *result {
-	query, ok, e := c.f.strParam("query")
+// searchParams are a search's query, limit and page token.
+type searchParams struct {
+	q     searchQuery
+	limit int
+	page  string
+}
+
+func readSearchParams(f *form, fields []string, kind string) (sp searchParams, e *apiError) {
+	query, ok, e := f.strParam("query")
 	if e != nil {
-		return p.errResult(c, e)
+		return sp, e
 	}
 	if !ok {
-		return p.errResult(c, missingParam("query"))
+		return sp, missingParam("query")
 	}
-	sq, e := parseSearch(query)
-	if e != nil {
-		return p.errResult(c, e)
+	if sp.q, e = parseSearchOf(query, fields, kind); e != nil {
+		return sp, e
 	}
-	limit := 10
-	if n, ok, e := c.f.int64Param("limit"); e != nil {
-		return p.errResult(c, e)
+	sp.limit = 10
+	if n, ok, e := f.int64Param("limit"); e != nil {
+		return sp, e
 	} else if ok {
 		if n < 1 || n > 100 {
-			return p.errResult(c, invalidParam("limit", "This value must be between 1 and 100."))
+			return sp, invalidParam("limit", "This value must be between 1 and 100.")
 		}
-		limit = int(n)
+		sp.limit = int(n)
 	}
-	page, _, e := c.f.strParam("page")
+	sp.page, _, e = f.strParam("page")
+	return sp, e
+}
+
+// start is the position a search of n objects continues from, newest
+// first: a page token is that position.
+func (sp searchParams) start(n int) (int, *apiError) {
+	if sp.page == "" {
+		return n - 1, nil
+	}
+	i, err := strconv.Atoi(strings.TrimPrefix(sp.page, "page_"))
+	if err != nil || !strings.HasPrefix(sp.page, "page_") || i < 0 || i >= n {
+		return 0, invalidParam("page", "Invalid page token: "+truncateForMsg(sp.page))
+	}
+	return i, nil
+}
+
+func (p *Provider) piSearch(c *call) *result {
+	sp, e := readSearchParams(c.f, piSearchFields, "payment intents")
 	if e != nil {
 		return p.errResult(c, e)
 	}
@@ -240,15 +289,11 @@ func (p *Provider) piSearch(c *call) *result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// A page token is the position to continue from, newest first.
-	start := len(p.st.piOrder) - 1
-	if page != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(page, "page_"))
-		if err != nil || !strings.HasPrefix(page, "page_") || n < 0 || n >= len(p.st.piOrder) {
-			return p.errResult(c, invalidParam("page", "Invalid page token: "+truncateForMsg(page)))
-		}
-		start = n
+	start, e := sp.start(len(p.st.piOrder))
+	if e != nil {
+		return p.errResult(c, e)
 	}
+	sq, limit := sp.q, sp.limit
 	b := append(make([]byte, 0, 4096), `{"object":"search_result","data":[`...)
 	found, next := 0, -1
 	for i := start; i >= 0; i-- {

@@ -48,6 +48,7 @@ func (p *Provider) Snapshot() Snapshot {
 	for _, ev := range st.eventOrder {
 		s.Events = append(s.Events, EventRecord{ID: p.eventID(ev), Type: ev.typ, ObjectID: ev.objectID(), Created: time.Unix(0, ev.createdNs).UTC(), RequestID: ev.reqID})
 	}
+	s.CheckoutSessions = p.sessionRecordsLocked()
 	for i := routeID(1); i < numRoutes; i++ {
 		if n := st.requests[i]; n > 0 {
 			s.Requests[routes[i].pattern] = n

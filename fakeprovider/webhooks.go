@@ -6,9 +6,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,66 @@ import (
 type endpoint struct {
 	url    string
 	secret string
+	// apiVersion is stamped on the events it receives ("": the
+	// provider's, see WithAPIVersion).
+	apiVersion string
+}
+
+// WebhookEndpoint describes a webhook destination.
+type WebhookEndpoint struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+	// APIVersion is the api_version of the events it receives, as a
+	// Stripe endpoint's pinned version: "2023-10-16" for a service built
+	// on stripe-go v76, "2026-02-25.clover" for v84. Empty means the
+	// provider's (DefaultAPIVersion unless WithAPIVersion says otherwise).
+	APIVersion string `json:"api_version,omitempty"`
+}
+
+// ValidAPIVersion accepts Stripe's version names: a date, and since
+// 2024-09-30 a release train after a dot (2026-02-25.clover).
+func ValidAPIVersion(v string) bool {
+	date, train, hasTrain := strings.Cut(v, ".")
+	if len(date) != 10 || date[4] != '-' || date[7] != '-' || hasTrain && train == "" || len(train) > 20 {
+		return false
+	}
+	for i := 0; i < len(date); i++ {
+		if i != 4 && i != 7 && (date[i] < '0' || date[i] > '9') {
+			return false
+		}
+	}
+	for i := 0; i < len(train); i++ {
+		if train[i] < 'a' || train[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// AddWebhook adds an endpoint that receives every later event, signed
+// with its secret and stamped with its API version.
+func (p *Provider) AddWebhook(_ context.Context, we WebhookEndpoint) error {
+	u, err := url.Parse(we.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("add webhook endpoint: %q is not an absolute http(s) URL", we.URL)
+	}
+	if we.Secret == "" {
+		return fmt.Errorf("add webhook endpoint %s: empty signing secret", we.URL)
+	}
+	if we.APIVersion != "" && !ValidAPIVersion(we.APIVersion) {
+		return fmt.Errorf("add webhook endpoint %s: api_version %q is not a Stripe API version (2023-10-16 or 2026-02-25.clover)", we.URL, truncateForMsg(we.APIVersion))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ep := range p.endpoints {
+		if ep.url == we.URL {
+			return fmt.Errorf("add webhook endpoint %s: already configured", we.URL)
+		}
+	}
+	eps := make([]*endpoint, len(p.endpoints), len(p.endpoints)+1)
+	copy(eps, p.endpoints)
+	p.endpoints = append(eps, &endpoint{url: we.URL, secret: we.Secret, apiVersion: we.APIVersion})
+	return nil
 }
 
 // job is one event on its way to one endpoint.
@@ -94,6 +156,9 @@ func (p *Provider) enqueueHooksLocked(c *call, ev *event) {
 			body = p.renderEventLocked(ev)
 		}
 		j := &job{ep: ep, ev: ev, evID: evID, body: body, attempt: 1}
+		if ep.apiVersion != "" && ep.apiVersion != p.cfg.apiVersion {
+			j.body = p.appendEventLocked(nil, ev, ep.apiVersion)
+		}
 		var delay time.Duration
 		copies := 1
 		var names []string
