@@ -21,6 +21,7 @@ import re
 import secrets
 import signal
 import socket
+import socketserver
 import sqlite3
 import sys
 import threading
@@ -57,29 +58,17 @@ class ConfigError(Exception):
     """A bad environment variable, with the fix in the message."""
 
 
-def _float(env, name, default):
+def _number(env, name, default, kind, low):
+    """_number reads a numeric environment variable, at least low (None: any)."""
     raw = env.get(name, "")
     if raw == "":
         return default
     try:
-        v = float(raw)
+        v = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r}: want a number of seconds") from None
-    if v < 0 and name != "STOREFRONT_RECONCILE_INTERVAL":
-        raise ConfigError(f"{name}={raw!r}: want a number >= 0")
-    return v
-
-
-def _int(env, name, default, low):
-    raw = env.get(name, "")
-    if raw == "":
-        return default
-    try:
-        v = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: want an integer") from None
-    if v < low:
-        raise ConfigError(f"{name}={raw!r}: want an integer >= {low}")
+        raise ConfigError(f"{name}={raw!r}: want {'an integer' if kind is int else 'a number of seconds'}") from None
+    if low is not None and v < low:
+        raise ConfigError(f"{name}={raw!r}: want a number >= {low}")
     return v
 
 
@@ -131,12 +120,12 @@ class Config:
                 raise ConfigError(f"STOREFRONT_CUSTOMERS: {pair!r}: want token=customer,token2=customer2")
             self.customers[tok] = cus
         self.admin_token = env.get("STOREFRONT_ADMIN_TOKEN", "")
-        self.timeout = _float(env, "STOREFRONT_TIMEOUT", 2.0)
-        self.max_retries = _int(env, "STOREFRONT_MAX_RETRIES", 2, 0)
-        self.retry_base = _float(env, "STOREFRONT_RETRY_BASE", 0.5)
-        self.reconcile_interval = _float(env, "STOREFRONT_RECONCILE_INTERVAL", 2.0)
-        self.abandon_after = _float(env, "STOREFRONT_ABANDON_AFTER", 900.0)
-        self.max_amount = _int(env, "STOREFRONT_MAX_AMOUNT", 1000000, 1)
+        self.timeout = _number(env, "STOREFRONT_TIMEOUT", 2.0, float, 0.001)
+        self.max_retries = _number(env, "STOREFRONT_MAX_RETRIES", 2, int, 0)
+        self.retry_base = _number(env, "STOREFRONT_RETRY_BASE", 0.5, float, 0)
+        self.reconcile_interval = _number(env, "STOREFRONT_RECONCILE_INTERVAL", 2.0, float, None)
+        self.abandon_after = _number(env, "STOREFRONT_ABANDON_AFTER", 900.0, float, 0)
+        self.max_amount = _number(env, "STOREFRONT_MAX_AMOUNT", 1000000, int, 1)
         self.currencies = [c.strip() for c in env.get("STOREFRONT_CURRENCIES", "usd,eur,gbp").split(",") if c.strip()]
         for c in self.currencies:
             if c not in MIN_AMOUNT:
@@ -1116,6 +1105,12 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+
+    def server_bind(self):
+        # HTTPServer.server_bind resolves the host's FQDN, a DNS lookup that
+        # can take seconds; the name is only used in CGI variables.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
 
 def serve(cfg):

@@ -437,10 +437,21 @@ class InputTest(Env):
 class FlawTest(Env):
     """Each flaw changes behaviour the way README.md says; the safe storefront does not."""
 
+    def setUp(self):
+        pass  # each subtest starts its own pair with restart
+
     def restart(self, flaws):
         self.doCleanups()
         self.flaws = flaws
-        self.setUp()
+        Env.setUp(self)
+
+    def wait_event(self, typ):
+        end = time.monotonic() + DEADLINE
+        while time.monotonic() < end:
+            if any(e["type"] == typ for e in self.ledger()["events"]):
+                return
+            time.sleep(0.05)  # polling with a deadline
+        self.fail(f"the provider sent no {typ}")
 
     def test_trust_return(self):
         for flaws, want in (("", "pending"), ("trust-return", "paid")):
@@ -458,9 +469,7 @@ class FlawTest(Env):
                 self.pay_hosted(o["checkout_url"], "pm_card_processingDeclined")
                 if want == "paid":
                     self.wait_status(o["id"], "paid")
-                end = time.monotonic() + DEADLINE
-                while time.monotonic() < end and not any(e["type"] == "checkout.session.async_payment_failed" for e in self.ledger()["events"]):
-                    time.sleep(0.05)
+                self.wait_event("checkout.session.async_payment_failed")
                 self.wait_status(o["id"], want)
 
     def test_ignore_async_failed(self):
@@ -469,9 +478,7 @@ class FlawTest(Env):
                 self.restart(flaws)
                 o = self.order(flow="checkout_session")
                 self.pay_hosted(o["checkout_url"], "pm_card_processingDeclined")
-                end = time.monotonic() + DEADLINE
-                while time.monotonic() < end and not any(e["type"] == "checkout.session.async_payment_failed" for e in self.ledger()["events"]):
-                    time.sleep(0.05)
+                self.wait_event("checkout.session.async_payment_failed")
                 self.wait_status(o["id"], want)
                 self.reconcile()
                 self.assertEqual(self.get(o["id"])[2]["status"], want, "the reconciler agrees")
@@ -522,7 +529,7 @@ class FlawTest(Env):
                 self.assertEqual(self.post_event(payload, self.signed(payload))[0], want)
 
     def test_unknown_flaw_is_refused(self):
-        env = {"STOREFRONT_PROVIDER_URL": self.prov, "STOREFRONT_FLAWS": "nope", "PATH": os.environ.get("PATH", "")}
+        env = {"STOREFRONT_PROVIDER_URL": "http://127.0.0.1:9", "STOREFRONT_FLAWS": "nope", "PATH": os.environ.get("PATH", "")}
         p = subprocess.run([sys.executable, os.path.join(HERE, "storefront.py")], env=env, capture_output=True, text=True, timeout=10)
         self.assertEqual(p.returncode, 2)
         self.assertIn("unknown flaw 'nope'; valid: trust-return", p.stderr)
