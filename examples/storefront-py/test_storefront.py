@@ -73,10 +73,10 @@ def request(base, method, path, body=None, headers=None, raw=None, timeout=10):
         conn.close()
 
 
-def start(test, argv, env, marker):
-    """start runs a process, registers its stop, and returns (proc, the URL it prints after marker, its stderr path)."""
+def start(cleanup, argv, env, marker):
+    """start runs a process, registers its stop with cleanup, and returns (proc, the URL it prints after marker, its stderr path)."""
     errf = tempfile.NamedTemporaryFile(prefix="sf-", suffix=".log", delete=False)
-    test.addCleanup(os.unlink, errf.name)
+    cleanup(os.unlink, errf.name)
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=errf, text=True)
 
     def stop():
@@ -90,7 +90,7 @@ def start(test, argv, env, marker):
         proc.stdout.close()
         errf.close()
 
-    test.addCleanup(stop)
+    cleanup(stop)
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -100,34 +100,46 @@ def start(test, argv, env, marker):
             url = line.split("http://", 1)[1].split()[0]
             return proc, "http://" + url, errf.name
     with open(errf.name) as f:
-        test.fail(f"{argv[0]} did not start: {f.read()[-2000:]}")
+        raise AssertionError(f"{argv[0]} did not start: {f.read()[-2000:]}")
 
 
 class Env(unittest.TestCase):
-    """Env starts a fake provider and a storefront for each test."""
+    """Env starts a fake provider and a storefront for each test; with
+    shared set, one pair serves the whole class and each test starts from
+    a reset provider (the storefront's earlier orders stay, unreferenced)."""
 
     flaws = ""
     extra = {}
+    shared = False
+
+    @classmethod
+    def setUpClass(cls):
+        if cls.shared:
+            cls.boot(cls, cls.addClassCleanup)
 
     def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="storefront-")
-        self.addCleanup(shutil.rmtree, self.workdir, True)
-        _, self.prov, _ = start(self, [provider_binary(), "provider", "--addr", "127.0.0.1:0", "--seed", "7"],
-                                dict(os.environ), "fake provider listening on")
-        self.start_shop(self.flaws, **self.extra)
-        self.pk = request(self.prov, "GET", "/_paychaos/keys")[2]["publishable_key"]
+        if not self.shared:
+            self.boot(self.addCleanup)
+            return
+        self.assertEqual(request(self.prov, "POST", "/_paychaos/reset")[0], 204)  # keeps the webhook endpoint
 
-    def start_shop(self, flaws="", **extra):
+    def boot(self, cleanup):
+        self.workdir = tempfile.mkdtemp(prefix="storefront-")
+        cleanup(shutil.rmtree, self.workdir, True)
+        _, self.prov, _ = start(cleanup, [provider_binary(), "provider", "--addr", "127.0.0.1:0", "--seed", "7"],
+                                dict(os.environ), "fake provider listening on")
+        self.pk = request(self.prov, "GET", "/_paychaos/keys")[2]["publishable_key"]
         env = {"PATH": os.environ.get("PATH", ""), "STOREFRONT_PROVIDER_URL": self.prov, "STOREFRONT_STRIPE_KEY": SK,
                "STOREFRONT_WEBHOOK_SECRET": SECRET, "STOREFRONT_ADDR": "127.0.0.1:0",
-               "STOREFRONT_DB": os.path.join(self.workdir, "storefront.db"), "STOREFRONT_FLAWS": flaws,
+               "STOREFRONT_DB": os.path.join(self.workdir, "storefront.db"), "STOREFRONT_FLAWS": self.flaws,
                "STOREFRONT_ADMIN_TOKEN": "adm_test", "STOREFRONT_TIMEOUT": "1", "STOREFRONT_RETRY_BASE": "0.05",
                "STOREFRONT_RECONCILE_INTERVAL": "-1", "STOREFRONT_SEED": "1"}
-        env.update(extra)
-        self.proc, self.base, self.log = start(self, [sys.executable, os.path.join(HERE, "storefront.py")], env, "storefront listening on")
-        status, _, _ = request(self.prov, "POST", "/_paychaos/webhook_endpoints",
-                               {"url": self.base + "/webhooks/stripe", "secret": SECRET})
-        self.assertEqual(status, 204)
+        env.update(self.extra)
+        self.proc, self.base, self.log = start(cleanup, [sys.executable, os.path.join(HERE, "storefront.py")], env, "storefront listening on")
+        status, _, body = request(self.prov, "POST", "/_paychaos/webhook_endpoints",
+                                  {"url": self.base + "/webhooks/stripe", "secret": SECRET})
+        if status != 204:
+            raise AssertionError(f"add webhook endpoint: {status} {body}")
 
     # --- helpers ---------------------------------------------------------
 
@@ -194,6 +206,8 @@ class Env(unittest.TestCase):
 
 
 class ClientConfirmTest(Env):
+    shared = True
+
     def test_paid_by_the_browser_and_the_webhook(self):
         o = self.order()
         self.assertEqual(o["status"], "pending")
@@ -291,6 +305,8 @@ class ClientConfirmTest(Env):
 
 
 class CheckoutTest(Env):
+    shared = True
+
     def test_paid_on_the_hosted_page(self):
         o = self.order(flow="checkout_session")
         self.assertTrue(o["checkout_session"].startswith("cs_"))
@@ -350,6 +366,8 @@ class CheckoutTest(Env):
 
 
 class WebhookTest(Env):
+    shared = True
+
     def test_forged_stale_and_duplicate_events(self):
         o = self.order()
         payload = self.event("payment_intent.succeeded", {"id": o["payment_intent"], "object": "payment_intent",
@@ -443,7 +461,7 @@ class FlawTest(Env):
     def restart(self, flaws):
         self.doCleanups()
         self.flaws = flaws
-        Env.setUp(self)
+        self.boot(self.addCleanup)
 
     def wait_event(self, typ):
         end = time.monotonic() + DEADLINE
