@@ -321,7 +321,8 @@ CREATE TABLE IF NOT EXISTS orders (
   items TEXT NOT NULL DEFAULT '[]', payment_intent TEXT NOT NULL DEFAULT '',
   checkout_session TEXT NOT NULL DEFAULT '', client_secret TEXT NOT NULL DEFAULT '',
   checkout_url TEXT NOT NULL DEFAULT '', failure_code TEXT NOT NULL DEFAULT '',
-  provider_status TEXT NOT NULL DEFAULT '', create_key TEXT NOT NULL, create_sends INTEGER NOT NULL DEFAULT 0,
+  provider_status TEXT NOT NULL DEFAULT '', create_key TEXT NOT NULL, create_params TEXT NOT NULL,
+  create_sends INTEGER NOT NULL DEFAULT 0,
   settled INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL, updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS refunds (
   order_id TEXT NOT NULL, seq INTEGER NOT NULL, amount INTEGER NOT NULL, key TEXT NOT NULL,
@@ -334,7 +335,7 @@ CREATE TABLE IF NOT EXISTS order_keys (
 
 ORDER_FIELDS = ("id", "customer", "status", "flow", "amount", "currency", "refunded", "items",
                 "payment_intent", "checkout_session", "client_secret", "checkout_url", "failure_code",
-                "provider_status", "create_key", "create_sends", "settled", "created", "updated")
+                "provider_status", "create_key", "create_params", "create_sends", "settled", "created", "updated")
 
 
 class Store:
@@ -586,14 +587,14 @@ class Storefront:
         now = time.time()
         o = {"id": oid, "customer": customer, "status": "pending", "flow": req["flow"], "amount": req["amount"],
              "currency": req["currency"], "items": json.dumps(req["items"]), "create_key": f"{oid}/create",
-             "created": now, "updated": now}
+             "create_params": json.dumps(self.create_params(oid, req)), "created": now, "updated": now}
         with self.store.lock:
             if idem_key is not None:
                 prev, same = self.store.order_key(customer, idem_key, body_hash, oid)
                 if prev:
                     raise HTTPError(409, "idempotency_key_in_use", "this Idempotency-Key is being used by a request in progress")
+            self.claim(oid)  # before the row is visible: the reconciler must not send the create too
             self.store.insert(o)
-        self.claim(oid)
         try:
             res = self.send_create(self.store.order(oid))
         finally:
@@ -607,29 +608,36 @@ class Storefront:
             raise HTTPError(503, "provider_unavailable", "the payment provider is unavailable; nothing was charged, retry later")
         raise HTTPError(502, "provider_rejected", "the payment provider refused the payment")
 
+    def create_params(self, oid, req):
+        """create_params is the provider request that pays an order, kept on
+        the order so that every re-send (after a restart on another address,
+        too) is the same request under the same key."""
+        if req["flow"] == "client_confirm":
+            return {"amount": req["amount"], "currency": req["currency"], "payment_method_types": ["card"],
+                    "description": f"storefront order {oid}"}
+        base = self.cfg.public_url or f"http://{self.cfg.host}:{self.cfg.port}"
+        return {"mode": "payment", "client_reference_id": oid, "payment_method_types": ["card"],
+                "line_items": [{"quantity": 1, "price_data": {"currency": req["currency"], "unit_amount": req["amount"],
+                                                               "product_data": {"name": f"Order {oid}"}}}],
+                "success_url": f"{base}/checkout/return?order={oid}&session_id={{CHECKOUT_SESSION_ID}}",
+                "cancel_url": f"{base}/checkout/cancel?order={oid}"}
+
     def send_create(self, o):
-        """send_create makes the order's PaymentIntent or Checkout Session, with the order's own key."""
+        """send_create makes the order's PaymentIntent or Checkout Session, with the order's own key and request."""
         self.store.update(o["id"], create_sends=o["create_sends"] + 1)
-        if o["flow"] == "client_confirm":
-            params = {"amount": o["amount"], "currency": o["currency"], "payment_method_types": ["card"],
-                      "description": f"storefront order {o['id']}"}
-            res = self.provider.call("POST", "/v1/payment_intents", params, o["create_key"])
-        else:
-            base = self.cfg.public_url or f"http://{self.cfg.host}:{self.cfg.port}"
-            params = {"mode": "payment", "client_reference_id": o["id"], "payment_method_types": ["card"],
-                      "line_items": [{"quantity": 1, "price_data": {"currency": o["currency"], "unit_amount": o["amount"],
-                                                                     "product_data": {"name": f"Order {o['id']}"}}}],
-                      "success_url": f"{base}/checkout/return?order={o['id']}&session_id={{CHECKOUT_SESSION_ID}}",
-                      "cancel_url": f"{base}/checkout/cancel?order={o['id']}"}
-            res = self.provider.call("POST", "/v1/checkout/sessions", params, o["create_key"])
+        path = "/v1/payment_intents" if o["flow"] == "client_confirm" else "/v1/checkout/sessions"
+        res = self.provider.call("POST", path, json.loads(o["create_params"]), o["create_key"])
         if res.kind == "ok":
             b = res.body
             if o["flow"] == "client_confirm":
                 self.store.update(o["id"], payment_intent=b["id"], client_secret=b.get("client_secret") or "",
                                   provider_status=b.get("status") or "")
             else:
-                self.store.update(o["id"], checkout_session=b["id"], checkout_url=b.get("url") or "",
-                                  payment_intent=b.get("payment_intent") or "", provider_status=b.get("status") or "")
+                # The session's PaymentIntent comes later, from its events or a
+                # retrieve; a replayed create answer must not erase it.
+                self.store.update(o["id"], checkout_session=b["id"], checkout_url=b.get("url") or "")
+        elif res.kind == "rejected" and res.error_code == "idempotency_error":
+            pass  # the key's first request differs: what it did is unknown, so the order stays pending
         elif res.kind in ("rejected", "unavailable"):
             self.store.update(o["id"], expect=("pending",), status="failed", failure_code=res.error_code if res.kind == "rejected" else "provider_unavailable", settled=1)
         log(msg="create", order=o["id"], flow=o["flow"], outcome=res.kind, status=res.status, detail=res.detail)
@@ -779,6 +787,7 @@ class Storefront:
             if not self.claim(o["id"]):
                 continue
             try:
+                o = self.store.order(o["id"])  # as it is now that it is ours
                 if o["status"] == "pending":
                     summary["pending"] += 1
                     self.resolve_pending(o)
@@ -901,7 +910,7 @@ class Storefront:
                 self.store.update(o["id"], expect=("pending",), status="paid", settled=1)
             elif self.claim(o["id"]):
                 try:
-                    self.resolve_pending(o)
+                    self.resolve_pending(self.store.order(o["id"]))
                 finally:
                     self.release(o["id"])
         o = self.store.order(oid)

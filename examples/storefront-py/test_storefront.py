@@ -365,6 +365,27 @@ class CheckoutTest(Env):
         self.assertEqual(self.pay_hosted(o["checkout_url"])[0], 410)
 
 
+class ReplayTest(Env):
+    def test_a_replayed_session_create_keeps_the_payment_intent(self):
+        """A second sender of an order's create (the reconciler racing the
+        checkout, as a harness run once caught) gets the provider's replay,
+        whose session has no PaymentIntent yet: it must not erase the one
+        the order learnt since."""
+        o = self.order(flow="checkout_session")
+        self.assertEqual(self.pay_hosted(o["checkout_url"])[0], 303)
+        paid = self.wait_status(o["id"], "paid")
+        sys.path.insert(0, HERE)
+        import storefront
+        cfg = storefront.Config({"STOREFRONT_PROVIDER_URL": self.prov, "STOREFRONT_STRIPE_KEY": SK,
+                                 "STOREFRONT_DB": os.path.join(self.workdir, "storefront.db")})
+        other = storefront.Storefront(cfg)
+        self.addCleanup(other.close, 0)
+        res = other.send_create(other.store.order(o["id"]))
+        self.assertEqual((res.kind, res.body["id"]), ("ok", o["checkout_session"]))
+        self.assertEqual(self.get(o["id"])[2]["payment_intent"], paid["payment_intent"])
+        self.assertEqual(len(self.ledger()["checkout_sessions"]), 1, "the create was replayed")
+
+
 class WebhookTest(Env):
     shared = True
 
