@@ -901,12 +901,12 @@ class Storefront:
 
     # --- the browser's return -------------------------------------------
 
-    def checkout_return(self, oid, session_id):
+    def checkout_return(self, oid, paid_return=True):
         o = self.store.order(oid) if ORDER_ID_RE.match(oid or "") else None
         if not o or o["flow"] != "checkout_session":
             raise HTTPError(404, "not_found", "no such order")
         if o["status"] == "pending":
-            if "trust-return" in self.cfg.flaws:
+            if paid_return and "trust-return" in self.cfg.flaws:
                 self.store.update(o["id"], expect=("pending",), status="paid", settled=1)
             elif self.claim(o["id"]):
                 try:
@@ -1028,8 +1028,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ("POST", "webhooks/stripe"): self.webhook,
             ("POST", "admin/reconcile"): self.admin_reconcile,
             ("GET", "admin/orders"): self.admin_orders,
-            ("GET", "checkout/return"): lambda: self.checkout_return(query),
-            ("GET", "checkout/cancel"): lambda: self.checkout_return(query),
+            ("GET", "checkout/return"): lambda: self.checkout_return(query, True),
+            ("GET", "checkout/cancel"): lambda: self.checkout_return(query, False),
         }
         key = "/".join(parts)
         if (method, key) in routes:
@@ -1072,9 +1072,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         cus = self.customer()
         return 200, {"orders": [public(o) for o in self.app.store.orders("customer=?", (cus,))]}, None
 
-    def checkout_return(self, query):
-        oid = (query.get("order") or [""])[0]
-        return 200, self.app.checkout_return(oid, (query.get("session_id") or [""])[0]), None
+    def checkout_return(self, query, paid_return):
+        # session_id is never trusted: the order's own session is asked.
+        return 200, self.app.checkout_return((query.get("order") or [""])[0], paid_return), None
 
     def webhook(self):
         app = self.app
