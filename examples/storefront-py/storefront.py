@@ -929,7 +929,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def answer(self, status, obj, headers=None):
         raw = json.dumps(obj).encode()
+        if not self.body_read and self.headers.get("Content-Length", "0") not in ("", "0"):
+            # a body left unread would be taken for the next request on this connection
+            self.close_connection = True
         self.send_response(status)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(raw)))
         for k, v in (headers or {}).items():
@@ -938,10 +943,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     def read_body(self, raw_ok=False):
+        self.body_read = True
         ctype = self.headers.get("Content-Type", "")
         length = self.headers.get("Content-Length")
         if length is None or not length.isdigit():
             if self.command == "POST" and self.headers.get("Transfer-Encoding"):
+                self.close_connection = True
                 raise HTTPError(411, "length_required", "send a Content-Length")
             length = "0"
         n = int(length)
@@ -998,7 +1005,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_PATCH(self):
         self.route("PATCH")
 
+    def do_OPTIONS(self):
+        self.route("OPTIONS")
+
     def route(self, method):
+        self.body_read = False
         self.app.requests.acquire()
         try:
             self._route(method)

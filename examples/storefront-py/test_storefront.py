@@ -447,6 +447,22 @@ class InputTest(Env):
         self.assertEqual(request(self.base, "GET", "/orders", headers=ALICE)[2], {"orders": []})
         self.assertEqual(self.ledger().get("requests") or {}, {}, "nothing reached the provider")
 
+    def test_a_refused_body_does_not_poison_the_connection(self):
+        u = urllib.parse.urlsplit(self.base)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        self.addCleanup(conn.close)
+        for path, hdrs in (("/orders/ord_000000000000000000000000/refund", ALICE), ("/orders", {}),
+                           ("/orders/../../etc/refund", ALICE)):
+            conn.request("POST", path, body=b'{"amount": 100}' + b"GET /x HTTP/1.1\r\n\r\n",
+                         headers={**hdrs, "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            self.assertIn(resp.status, (401, 404), path)
+            resp.read()
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200, f"the request after {path}")
+            resp.read()
+
     def test_items_priced_by_the_server_and_ownership(self):
         status, _, o = request(self.base, "POST", "/orders", {"items": [{"sku": "mug", "quantity": 2}], "currency": "usd"}, ALICE)
         self.assertEqual((status, o["amount"]), (201, 2400))
