@@ -816,8 +816,8 @@ class Storefront:
 
     def resolve_pending(self, o):
         if not o["payment_intent"] and not o["checkout_session"]:
-            if o["create_sends"] < 6:
-                self.send_create(o)
+            if self.send_create(o).kind == "ok":
+                self.close_unstarted(self.store.order(o["id"]))
             return
         if "stale-reconcile" in self.cfg.flaws:
             cached = o["provider_status"]
@@ -845,6 +845,32 @@ class Storefront:
                 self.async_failed(o)
         elif o["status"] == "pending" and s.get("status") == "open" and age > self.cfg.abandon_after:
             self.mark_failed(o, "abandoned")
+
+    def close_unstarted(self, o):
+        """close_unstarted ends an order whose create answer was lost and
+        only the reconciler's re-send recovered: its customer was answered
+        202 and never had the client_secret or the checkout url, so nobody
+        will pay it. The PaymentIntent is canceled or the session expired
+        first; if that is refused, it was paid after all (the order answer
+        shows the url once known) and the provider's state decides."""
+        if o["flow"] == "client_confirm":
+            pi = urllib.parse.quote(o["payment_intent"])
+            res = self.provider.call("POST", f"/v1/payment_intents/{pi}/cancel", {}, f"{o['id']}/cancel")
+            if res.kind == "ok":
+                self.store.update(o["id"], expect=("pending",), status="failed", failure_code="checkout_not_started", settled=1)
+            elif res.kind == "rejected":
+                got = self.provider.call("GET", f"/v1/payment_intents/{pi}")
+                if got.kind == "ok":
+                    self.apply_pi(o, got.body)
+            return
+        cs = urllib.parse.quote(o["checkout_session"])
+        res = self.provider.call("POST", f"/v1/checkout/sessions/{cs}/expire", {}, f"{o['id']}/expire")
+        if res.kind == "ok":
+            self.store.update(o["id"], expect=("pending",), status="failed", failure_code="checkout_not_started", settled=1)
+        elif res.kind == "rejected":
+            got = self.provider.call("GET", f"/v1/checkout/sessions/{cs}")
+            if got.kind == "ok":
+                self.apply_session(o, got.body)
 
     def settle_closed(self, o):
         """settle_closed makes sure a canceled or failed order keeps no money

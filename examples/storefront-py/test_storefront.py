@@ -264,6 +264,18 @@ class ClientConfirmTest(Env):
         o2 = self.get(o["id"])[2]
         self.assertTrue(o2["payment_intent"].startswith("pi_"))
         self.assertEqual(len(self.ledger()["payment_intents"]), 1)
+        # its customer never had the client_secret: nobody will pay it, so it is closed
+        self.assertEqual((o2["status"], o2["failure_code"]), ("failed", "checkout_not_started"))
+        self.assertEqual(self.ledger()["payment_intents"][0]["status"], "canceled")
+
+    def test_a_recovered_session_nobody_saw_is_expired(self):
+        self.fault(kind="commit_then_fail", endpoint="POST /v1/checkout/sessions", status=500, count=3)
+        status, _, o = request(self.base, "POST", "/orders", {"amount": 2000, "currency": "usd", "flow": "checkout_session"}, ALICE)
+        self.assertEqual((status, o["checkout_session"]), (202, ""))
+        self.reconcile()
+        o2 = self.get(o["id"])[2]
+        self.assertEqual((o2["status"], o2["failure_code"]), ("failed", "checkout_not_started"))
+        self.assertEqual(self.pay_hosted(o2["checkout_url"])[0], 410)
 
     def test_rate_limited_is_not_retried_for_ever_and_charges_nothing(self):
         self.fault(kind="rate_limit", endpoint="POST /v1/payment_intents")
