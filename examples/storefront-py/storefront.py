@@ -854,23 +854,16 @@ class Storefront:
         first; if that is refused, it was paid after all (the order answer
         shows the url once known) and the provider's state decides."""
         if o["flow"] == "client_confirm":
-            pi = urllib.parse.quote(o["payment_intent"])
-            res = self.provider.call("POST", f"/v1/payment_intents/{pi}/cancel", {}, f"{o['id']}/cancel")
-            if res.kind == "ok":
-                self.store.update(o["id"], expect=("pending",), status="failed", failure_code="checkout_not_started", settled=1)
-            elif res.kind == "rejected":
-                got = self.provider.call("GET", f"/v1/payment_intents/{pi}")
-                if got.kind == "ok":
-                    self.apply_pi(o, got.body)
-            return
-        cs = urllib.parse.quote(o["checkout_session"])
-        res = self.provider.call("POST", f"/v1/checkout/sessions/{cs}/expire", {}, f"{o['id']}/expire")
+            obj, close, apply = f"/v1/payment_intents/{urllib.parse.quote(o['payment_intent'])}", "cancel", self.apply_pi
+        else:
+            obj, close, apply = f"/v1/checkout/sessions/{urllib.parse.quote(o['checkout_session'])}", "expire", self.apply_session
+        res = self.provider.call("POST", f"{obj}/{close}", {}, f"{o['id']}/{close}")
         if res.kind == "ok":
             self.store.update(o["id"], expect=("pending",), status="failed", failure_code="checkout_not_started", settled=1)
         elif res.kind == "rejected":
-            got = self.provider.call("GET", f"/v1/checkout/sessions/{cs}")
+            got = self.provider.call("GET", obj)
             if got.kind == "ok":
-                self.apply_session(o, got.body)
+                apply(o, got.body)
 
     def settle_closed(self, o):
         """settle_closed makes sure a canceled or failed order keeps no money
