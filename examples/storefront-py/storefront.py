@@ -48,6 +48,7 @@ STATUSES = ("pending", "paid", "failed", "canceled", "refunded")
 CATALOGUE = {"tshirt": 2500, "mug": 1200, "sticker": 300, "hoodie": 4999}
 MIN_AMOUNT = {"usd": 50, "eur": 50, "gbp": 30}
 MAX_BODY = 16 * 1024
+MAX_DRAIN = 8 << 20  # an oversized body up to this is read and dropped before the 413
 TOLERANCE = 300
 SIGNATURE_HEX = re.compile(r"^[0-9a-f]{64}$")
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -973,6 +974,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(length)
         if n > MAX_BODY:
             self.close_connection = True
+            if n <= MAX_DRAIN:
+                # read it away, so that the client, still sending, gets the 413 rather than a reset
+                while n > 0:
+                    got = self.rfile.read(min(n, 65536))
+                    if not got:
+                        break
+                    n -= len(got)
             raise HTTPError(413, "body_too_large", f"the body is larger than {MAX_BODY} bytes")
         raw = self.rfile.read(n) if n else b""
         if raw_ok:
