@@ -20,7 +20,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import socketserver
 import sqlite3
 import sys
@@ -1203,5 +1202,4 @@ def main():
 
 
 if __name__ == "__main__":
-    socket.setdefaulttimeout(None)
     sys.exit(main())
