@@ -7,7 +7,7 @@ PKGS     := ./...
 # read Ginkgo's report types); the harness must not link the reference shop.
 GINKGO_FREE := $(shell $(GO) list ./... | grep -v '/scenarios$$')
 
-.PHONY: all build run test unit scenarios killmatrix flake lint vet fmt staticcheck imports bench fuzz clean
+.PHONY: all build run test unit scenarios killmatrix storefront-test flake lint vet fmt staticcheck imports bench fuzz clean
 
 all: lint test
 
@@ -20,8 +20,9 @@ run: build
 	$(BIN)/paychaos run --out $(OUT)
 
 ## test: unit tests with the race detector, the whole scenario suite, and
-## the kill matrix (every reference shop flaw must be caught).
-test: unit scenarios killmatrix
+## the kill matrix (every reference shop flaw must be caught), and the
+## Python storefront's own tests.
+test: unit scenarios killmatrix storefront-test
 
 unit:
 	$(GO) test -race -count=1 $(shell $(GO) list ./... | grep -v '/scenarios$$')
@@ -32,6 +33,11 @@ scenarios:
 
 killmatrix: build
 	$(BIN)/paychaos killmatrix --parallel 6 --out $(OUT)/killmatrix
+
+## storefront-test: the Python storefront (examples/storefront-py, standard
+## library only) end to end against the fake provider, both flows, every flaw.
+storefront-test: build
+	PAYCHAOS_BIN=$(CURDIR)/$(BIN)/paychaos python3 -m unittest discover -s examples/storefront-py -v
 
 ## images: the containers mode's images (paychaos/provider, paychaos/toxiproxy,
 ## paychaos/shop, tag dev): static binaries FROM scratch, nothing pulled; an
