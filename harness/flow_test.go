@@ -11,8 +11,8 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
-	"github.com/paychaos/paychaos/scenarios/refshop"
 	"github.com/paychaos/paychaos/harness/traffic"
+	"github.com/paychaos/paychaos/scenarios/refshop"
 )
 
 var flows = []checkout.Flow{checkout.FlowServerConfirm, checkout.FlowClientConfirm, checkout.FlowCheckoutSession}

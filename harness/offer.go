@@ -23,5 +23,11 @@ func Offers(l sut.Launcher) (_ fault.Offers, ok bool) {
 	if s.Network {
 		offers = append(offers, fault.NeedNetwork)
 	}
+	if s.Flow.Browser() {
+		offers = append(offers, fault.NeedBrowserLink)
+	}
+	if s.Flow.OrDefault() != sut.FlowCheckoutSession {
+		offers = append(offers, fault.NeedPaymentIntentCalls)
+	}
 	return offers, true
 }

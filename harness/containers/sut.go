@@ -33,7 +33,9 @@ var (
 
 // Offers implements sut.Offerer: a container the harness can kill,
 // freeze and cut off its network.
-func (sutLauncher) Offers() sut.Offer { return sut.Offer{Process: true, Network: true} }
+func (l sutLauncher) Offers() sut.Offer {
+	return sut.Offer{Process: true, Network: true, Flow: l.target.Flow}
+}
 
 func (l sutLauncher) Name() string { return l.target.Name }
 

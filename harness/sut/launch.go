@@ -65,6 +65,9 @@ type Offer struct {
 	// Network: the harness can cut the SUT off its network
 	// (Instance.Network; containers).
 	Network bool
+	// Flow is how the SUT takes payments: it decides whether customers
+	// have a browser link and whether the SUT makes PaymentIntent calls.
+	Flow Flow
 }
 
 // Offerer is implemented by launchers that say what they offer before
@@ -87,7 +90,7 @@ var (
 
 // Offers implements Offerer: a running service is neither a process of
 // the harness nor on a network it owns.
-func (Running) Offers() Offer { return Offer{} }
+func (r Running) Offers() Offer { return Offer{Flow: r.Target.Flow} }
 
 func (r Running) Name() string { return r.Target.Name }
 

@@ -51,7 +51,7 @@ var (
 
 // Offers implements Offerer: a process the harness can kill and freeze,
 // on a network it does not own.
-func (Subprocess) Offers() Offer { return Offer{Process: true} }
+func (s Subprocess) Offers() Offer { return Offer{Process: true, Flow: s.Target.Flow} }
 
 // Name implements Launcher.
 func (s Subprocess) Name() string { return s.Target.Name }

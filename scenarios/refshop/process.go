@@ -50,7 +50,7 @@ var (
 )
 
 // Offers implements sut.Offerer: what a subprocess offers.
-func (Process) Offers() sut.Offer { return sut.Subprocess{}.Offers() }
+func (p Process) Offers() sut.Offer { return sut.Offer{Process: true, Flow: sut.Flow(p.Flow)} }
 
 // Name implements sut.Launcher.
 func (p Process) Name() string { return Launcher{Flaws: p.Flaws, Flow: p.Flow}.Name() }

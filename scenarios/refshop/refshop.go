@@ -51,7 +51,7 @@ var (
 
 // Offers implements sut.Offerer: a shop in this process can be neither
 // killed nor cut off.
-func (Launcher) Offers() sut.Offer { return sut.Offer{} }
+func (l Launcher) Offers() sut.Offer { return sut.Offer{Flow: sut.Flow(l.Flow)} }
 
 // Name implements sut.Launcher.
 func (l Launcher) Name() string {
