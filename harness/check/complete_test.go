@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +34,23 @@ func TestPaymentsCompleteOnceTheRetryPays(t *testing.T) {
 	in.RecoveryBudget = 10 * 1e9
 	v = PaymentsComplete.Check(in)
 	sameSet(t, "ops", v.Ops, []int{1, 7, 8})
+}
+
+func TestPaymentsCompleteForgivesAnAbandonedCheckout(t *testing.T) {
+	in := loadFixture(t, "payments-complete-never-recovers.json")
+	before := PaymentsComplete.Check(in)
+	// The customer of op 1 (ord_1, failed before the fault) left the
+	// hosted page: that order failing is the customer's choice.
+	pay := in.History[0]
+	in.History = append(in.History, history.Op{ID: 99, Kind: history.CheckoutPage, Name: "abandon",
+		Customer: pay.Customer, Key: pay.Key, Order: pay.Order, Outcome: history.OK, HTTPStatus: 200})
+	after := PaymentsComplete.Check(in)
+	if !slices.Contains(before.Ops, 1) || slices.Contains(after.Ops, 1) {
+		t.Fatalf("op 1 judged before %v, after its customer abandoned %v: %s", before.Ops, after.Ops, after.Message)
+	}
+	if after.Result != Fail {
+		t.Fatalf("the other checkouts still fail it: %s: %s", after.Result, after.Message)
+	}
 }
 
 func TestWebhooksAcceptedOnceAnswered(t *testing.T) {

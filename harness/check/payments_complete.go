@@ -105,11 +105,20 @@ func (c paymentsComplete) checkIndex(ix *index) Verdict {
 		return done[k] || (op.Key != "" && paid[key{op.Customer, op.Key}])
 	}
 
+	// A customer who left the hosted Checkout page chose not to pay: the
+	// SUT failing that order is no lost sale of its own making.
+	abandoned := map[key]bool{}
+	for i := range ix.in.History {
+		if op := &ix.in.History[i]; op.Kind == history.CheckoutPage && op.Name == "abandon" {
+			abandoned[key{op.Customer, op.Key}] = true
+		}
+	}
+
 	f := finding{name: c.Name()}
 	judged, unanswered, afterFault, afterPaid := 0, 0, 0, 0
 	for k, i := range ix.payOps {
 		op := ix.op(i)
-		if !goodCard(op.PaymentMethod) {
+		if !goodCard(op.PaymentMethod) || abandoned[key{op.Customer, op.Key}] {
 			continue
 		}
 		if fault && op.Call >= healed {
