@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/load"
 	"github.com/paychaos/paychaos/harness/sut"
 )
 
@@ -40,6 +41,10 @@ type Profile struct {
 	// CancelRate and RefundRate are the probabilities that a paid order is
 	// then cancelled, or partly refunded, by its customer.
 	CancelRate, RefundRate float64
+	// Arrivals, when set, makes the profile open loop (openloop.go):
+	// checkouts arrive on this schedule whether or not the SUT keeps up,
+	// and Clients caps those in flight; Rate is then only its base rate.
+	Arrivals load.Shape
 }
 
 // Steady is a modest constant stream of successful card payments with a
@@ -104,7 +109,7 @@ func (p Profile) Validate() error {
 	case p.CancelRate < 0 || p.RefundRate < 0 || p.CancelRate+p.RefundRate > 1:
 		return fmt.Errorf("traffic %s: cancel and refund rates must be probabilities that sum to at most 1", p.Name)
 	}
-	return nil
+	return p.validateArrivals()
 }
 
 // Runner drives one profile against a SUT.
@@ -125,6 +130,9 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 	}
 	if len(r.Customers) == 0 {
 		return 0, fmt.Errorf("traffic %s: no customers", p.Name)
+	}
+	if p.Arrivals.Kind != "" {
+		return r.runOpen(ctx, p)
 	}
 	tick := time.NewTicker(time.Duration(float64(time.Second) / p.Rate))
 	defer tick.Stop()
@@ -235,17 +243,7 @@ func (f followUp) run(ctx context.Context, r *Runner, client int, c sut.Customer
 
 // Checkout pays one order and records what the customer was told.
 func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) history.Op {
-	op := history.Op{
-		Client: client, Kind: history.Pay, Customer: req.Customer.ID, Key: req.Key,
-		Amount: req.Amount, Currency: req.Currency, PaymentMethod: req.PaymentMethod,
-	}
-	op.Call = rec.Now()
-	token := rec.Begin(op)
-	reply, err := d.Pay(ctx, req)
-	op.Return = rec.Now()
-	Classify(&op, reply, err)
-	op.ID = rec.End(token, op)
-	return op
+	return dueCheckout(ctx, d, rec, client, req, 0)
 }
 
 // Classify sets an operation's outcome from the SUT's answer. A transport
