@@ -6,6 +6,7 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/load"
 )
 
 // ReportEntryName is the name under which a scenario attaches its Result
@@ -44,6 +45,10 @@ type Result struct {
 	// Inconclusive is set when the run proved nothing, e.g. because the
 	// fault never acted. An inconclusive scenario is a failure.
 	Inconclusive string `json:"inconclusive,omitempty"`
+	// Load is the open-loop traffic measured like a load tool (asked
+	// against achieved, latency from due time per phase); nil for a
+	// closed-loop profile.
+	Load *load.Stats `json:"load,omitempty"`
 	// Timeline is every customer-facing operation, for charts.
 	Timeline []Point `json:"timeline"`
 	// Dir is where the run's history and ledger were saved, if anywhere.
