@@ -13,8 +13,11 @@ import (
 )
 
 // openLoadRate and openLoadPeak are the open-loop rates, checkouts per
-// second: what the reference shop sustains on a busy two-core CI machine,
-// and the spike laid over the fault.
+// second, and the spike laid over the fault: what the reference shop
+// answers within the fail-fast budget under the race detector on a busy
+// two-core machine (without it the shop takes 500 to 2000/s
+// as the machine is busy, BenchmarkOpenLoopVsDedicated; at 150/s spiking to 300/s under -race its
+// checkouts queue for seconds).
 const (
 	openLoadRate = 60
 	openLoadPeak = 120
