@@ -56,6 +56,9 @@ func (p Profile) validateArrivals() error {
 	if p.Arrivals.Kind == "" {
 		return nil
 	}
+	if p.DoubleSubmit > 0 {
+		return fmt.Errorf("traffic %s: an open-loop profile does not double-submit: each arrival is one checkout", p.Name)
+	}
 	if err := p.Arrivals.Validate(); err != nil {
 		return fmt.Errorf("traffic %s: %w", p.Name, err)
 	}

@@ -57,4 +57,12 @@ func TestOpenLoopProfileRefusesABadShape(t *testing.T) {
 	if err := p.Validate(); err == nil {
 		t.Fatal("a negative peak validated")
 	}
+	p = Rush
+	p.DoubleSubmit = 0.5
+	if err := p.Validate(); err == nil {
+		t.Fatal("an open-loop profile that would drop its double submits validated")
+	}
+	if err := Rush.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }
