@@ -88,10 +88,13 @@ imports:
 	@bad=$$($(GO) list -deps ./harness/... | grep -E '^(github\.com/paychaos/paychaos/examples/shop|github\.com/stripe/stripe-go|modernc\.org/sqlite)(/|$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the harness must reach the reference shop through a launcher (scenarios/refshop), not link it:"; echo "$$bad"; exit 1; fi
 
-## bench: the checker over 100k and 1M operations; the provider's CPU per
-## request against a bare net/http handler (server pinned to one core).
+## bench: the checker over 100k, 1M and 10M operations (the 10M input
+## needs about 13 GB); the provider's CPU per request against a bare
+## net/http handler (server pinned to one core); paychaos's open-loop
+## traffic against a bare Go generator on the reference shop, side by side.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./harness/check/
+	$(GO) test -run '^$$' -bench OpenLoopVsDedicated -benchtime 1x ./scenarios/refshop/
 	taskset -c 1 $(GO) test -run '^$$' -bench CPUPerRequest -benchtime 1x ./fakeprovider/internal/benchserver/
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./fakeprovider/
 

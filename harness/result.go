@@ -6,6 +6,7 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/load"
 )
 
 // ReportEntryName is the name under which a scenario attaches its Result
@@ -48,6 +49,10 @@ type Result struct {
 	// called its reconcile, after its own mechanisms had had their share
 	// of the settle window.
 	Reconciled []string `json:"reconciled,omitempty"`
+	// Load is the open-loop traffic measured like a load tool (asked
+	// against achieved, latency from due time per phase); nil for a
+	// closed-loop profile.
+	Load *load.Stats `json:"load,omitempty"`
 	// Timeline is every customer-facing operation, for charts.
 	Timeline []Point `json:"timeline"`
 	// Dir is where the run's history and ledger were saved, if anywhere.

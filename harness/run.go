@@ -13,6 +13,7 @@ import (
 	"github.com/paychaos/paychaos/harness/check"
 	"github.com/paychaos/paychaos/harness/fault"
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/load"
 	"github.com/paychaos/paychaos/harness/sut"
 	"github.com/paychaos/paychaos/harness/traffic"
 )
@@ -183,6 +184,9 @@ func (e *Env) check(s Scenario, run history.Run, faults []FaultReport, providerI
 	}
 	res.Reconciled = run.Meta.Reconciled
 	res.Phases = phaseStats(run.Ops)
+	if s.Traffic.Arrivals.Kind != "" {
+		res.Load = load.Measure(s.Traffic.Arrivals, run.Ops)
+	}
 	res.RecoveryTime = recoveryTime(run.Ops, run.Meta.FaultEnd)
 	res.Timeline = timeline(run.Ops)
 	res.Inconclusive = inconclusive(s, run.Ops, run.Orders, faults, providerIdle)

@@ -30,6 +30,7 @@ func PaymentResilience(cfg Config) bool {
 		crash(cfg)
 		partition(cfg)
 		load(cfg)
+		loadOpenLoop(cfg)
 		doubleSubmit(cfg)
 		malicious(cfg)
 		browserPath(cfg)

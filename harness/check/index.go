@@ -123,6 +123,7 @@ type index struct {
 	piByID      map[string]int32 // PaymentIntent id -> pays index, built on demand
 	piHint      int              // where findPI looks first
 	piMisses    int              // findPI's full scans so far
+	nearHint    int              // where viewNear looks first
 	chargePay   []int32          // Ledger.Charges index -> pays index
 	refundPay   []int32          // Ledger.Refunds index -> pays index, -1 when stray
 	strayRefund []int32          // refunds naming no known charge or intent
@@ -190,7 +191,7 @@ func newIndex(in *Input) *index {
 	ix.pays = make([]payment, 0, len(led.PaymentIntents)+16)
 	for i := range led.PaymentIntents {
 		p := &led.PaymentIntents[i]
-		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.view(ix.join.Order(p.ID, p.Metadata)), cur: ix.intern(p.Currency)})
+		ix.pays = append(ix.pays, payment{rec: int32(i), order: ix.viewNear(ix.join.Order(p.ID, p.Metadata)), cur: ix.intern(p.Currency)})
 	}
 	// Refunds are few: index them by the charge and intent they name, and
 	// resolve them while walking the charges, rather than indexing every
@@ -391,6 +392,7 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 		ch.keyed = make([]hashedOp, 0, n/2+8)
 		ch.read = make([]int32, 0, n+8)
 		ch.sorted = true
+		hint := 0
 		for i := ch.lo; i < ch.hi; i++ {
 			op := &ops[i]
 			if i > 0 && op.Call < ops[i-1].Call {
@@ -415,13 +417,25 @@ func (ix *index) scanOps(ops []history.Op) []int32 {
 			case history.Health:
 				ch.health = append(ch.health, int32(i))
 			}
-			switch o, ok := ix.byID[op.Order]; {
-			case op.Order == "":
+			if op.Order == "" {
 				opOrder[i] = noOrder
-			case ok:
-				opOrder[i] = o
-			default:
+				continue
+			}
+			// Checkouts come in about the order of the SUT's orders:
+			// look just past the last checkout's order before the map.
+			if op.Kind == history.Pay && hint < len(ix.orders) && ix.orders[hint].id == op.Order {
+				opOrder[i] = int32(hint)
+				hint++
+				continue
+			}
+			o, ok := ix.byID[op.Order]
+			if !ok {
 				opOrder[i] = unknownOrder
+				continue
+			}
+			opOrder[i] = o
+			if op.Kind == history.Pay {
+				hint = int(o) + 1
 			}
 		}
 	}
@@ -568,6 +582,23 @@ func (ix *index) view(id string) int32 {
 	o := int32(len(ix.orders))
 	ix.byID[id] = o
 	ix.orders = append(ix.orders, orderView{id: id, firstPay: -1})
+	return o
+}
+
+// viewNear is view for ids that come in about the order of ix.orders, as
+// a ledger's payments do of the orders they pay: the order after the last
+// match (or the last match again, for a second payment) is tried before
+// the map, which at millions of orders costs a cache miss or two a lookup.
+// ix.orders holds each id once, so a match there is what byID would say.
+func (ix *index) viewNear(id string) int32 {
+	for _, k := range [2]int{ix.nearHint, ix.nearHint - 1} {
+		if k >= 0 && k < len(ix.orders) && ix.orders[k].id == id {
+			ix.nearHint = k + 1
+			return int32(k)
+		}
+	}
+	o := ix.view(id)
+	ix.nearHint = int(o) + 1
 	return o
 }
 

@@ -58,8 +58,12 @@ type Op struct {
 	// PaymentMethod is the provider test payment method used.
 	PaymentMethod string        `json:"payment_method,omitempty"`
 	Call          time.Duration `json:"call"`
-	Return        time.Duration `json:"return"`
-	Outcome       Outcome       `json:"outcome"`
+	// Due is when an open-loop arrival was scheduled to go out (zero for
+	// closed-loop traffic): its latency for a customer counts from here,
+	// whatever held the harness back.
+	Due     time.Duration `json:"due,omitempty"`
+	Return  time.Duration `json:"return"`
+	Outcome Outcome       `json:"outcome"`
 	// Status is the order status the SUT reported in its answer.
 	Status     Status `json:"status,omitempty"`
 	HTTPStatus int    `json:"http_status,omitempty"`

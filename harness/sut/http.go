@@ -48,9 +48,18 @@ func WithClient(c *http.Client) DriverOption { return func(d *HTTPDriver) { d.cl
 // WithAdminToken sets the bearer token for admin calls (reconcile).
 func WithAdminToken(tok string) DriverOption { return func(d *HTTPDriver) { d.adminToken = tok } }
 
+// transport keeps a connection per checkout in flight: net/http's default
+// keeps two idle per host, so hundreds of checkouts at once would open and
+// close a connection each, and the harness, not the SUT, would set the pace.
+var transport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 1024, 1024
+	return t
+}()
+
 // NewHTTPDriver returns a driver for t.
 func NewHTTPDriver(t Target, opts ...DriverOption) *HTTPDriver {
-	d := &HTTPDriver{t: t, client: &http.Client{Timeout: 10 * time.Second}, tmpls: map[string]*template.Template{}}
+	d := &HTTPDriver{t: t, client: &http.Client{Timeout: 10 * time.Second, Transport: transport}, tmpls: map[string]*template.Template{}}
 	for _, o := range opts {
 		o(d)
 	}

@@ -59,7 +59,7 @@ func (r *Runner) checkout(ctx context.Context, client int, req sut.PayRequest, a
 	}
 	card := req.PaymentMethod
 	req.PaymentMethod = ""
-	op, reply := checkout(ctx, r.Driver, r.Recorder, client, req, card)
+	op, reply := checkout(ctx, r.Driver, r.Recorder, client, req, card, 0)
 	if r.Browser == nil || op.Order == "" || op.Outcome == history.Fail {
 		return op
 	}

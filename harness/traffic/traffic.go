@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paychaos/paychaos/harness/history"
+	"github.com/paychaos/paychaos/harness/load"
 	"github.com/paychaos/paychaos/harness/sut"
 )
 
@@ -65,6 +66,10 @@ type Profile struct {
 	// page without paying (flow checkout_session); 0 means DefaultAbandon,
 	// negative none.
 	Abandon float64
+	// Arrivals, when set, makes the profile open loop (openloop.go):
+	// checkouts arrive on this schedule whether or not the SUT keeps up,
+	// and Clients caps those in flight; Rate is then only its base rate.
+	Arrivals load.Shape
 }
 
 // DefaultCurrencies mix dollars, euros and pounds with a zero-decimal
@@ -161,7 +166,7 @@ func (p Profile) Validate() error {
 			return fmt.Errorf("traffic %s: currency %q: want a lowercase three-letter ISO code", p.Name, c)
 		}
 	}
-	return nil
+	return p.validateArrivals()
 }
 
 func probability(x float64) bool { return x >= 0 && x <= 1 }
@@ -215,6 +220,9 @@ func (r *Runner) Run(ctx context.Context, p Profile) (int, error) {
 	}
 	if len(r.Customers) == 0 {
 		return 0, fmt.Errorf("traffic %s: no customers", p.Name)
+	}
+	if p.Arrivals.Kind != "" {
+		return r.runOpen(ctx, p)
 	}
 	curs := r.currencies(p)
 	retries := p.Retries
@@ -439,16 +447,18 @@ func (cu customer) followUp(ctx context.Context, r *Runner, client int, c sut.Cu
 
 // Checkout pays one order and records what the customer was told.
 func Checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest) history.Op {
-	op, _ := checkout(ctx, d, rec, client, req, req.PaymentMethod)
+	op, _ := checkout(ctx, d, rec, client, req, req.PaymentMethod, 0)
 	return op
 }
 
 // checkout is Checkout recording card as the customer's payment method
-// (in the browser flows the SUT is sent none), and returning the answer.
-func checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest, card string) (history.Op, sut.Reply) {
+// (in the browser flows the SUT is sent none) and due as the moment an
+// open-loop arrival was due (zero in closed loop), and returning the
+// answer.
+func checkout(ctx context.Context, d sut.Driver, rec *history.Recorder, client int, req sut.PayRequest, card string, due time.Duration) (history.Op, sut.Reply) {
 	op := history.Op{
 		Client: client, Kind: history.Pay, Customer: req.Customer.ID, Key: req.Key,
-		Amount: req.Amount, Currency: req.Currency, PaymentMethod: card,
+		Amount: req.Amount, Currency: req.Currency, PaymentMethod: card, Due: due,
 	}
 	op.Call = rec.Now()
 	token := rec.Begin(op)

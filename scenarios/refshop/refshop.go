@@ -105,7 +105,7 @@ func (l Launcher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, erro
 	base := "http://" + ln.Addr().String()
 	target := withFlow(sut.ShopTarget(base, Customers), l.Flow)
 	return &sut.Instance{
-		Driver:      sut.NewHTTPDriver(target, sut.WithAdminToken(AdminToken), sut.WithClient(&http.Client{Timeout: 10 * time.Second})),
+		Driver:      sut.NewHTTPDriver(target, sut.WithAdminToken(AdminToken)),
 		Customers:   Customers,
 		Addr:        ln.Addr().String(),
 		WebhookPath: target.Webhook.Path,
