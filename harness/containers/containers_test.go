@@ -236,7 +236,11 @@ func TestOutageCatchesMarkPaidOnError(t *testing.T) {
 func TestCrashHolds(t *testing.T) {
 	env := newEnv(t, shop(shared, ""))
 	p := env.SUT().Process.(*sutContainer)
-	res := run(t, env, quick("sut-crash", fault.Crash))
+	s := quick("sut-crash", fault.Crash)
+	// Customers back off between same-key retries (up to 1.5 s) as real
+	// clients do: the cool-down outlasts a backoff, as the scenarios' do.
+	s.Cooldown = 3500 * time.Millisecond
+	res := run(t, env, s)
 	holds(t, res)
 	p.mu.Lock()
 	base, current := p.base, p.current
