@@ -19,7 +19,7 @@ func Setup(ctx context.Context, t Target) error {
 	if !t.Setup.Defined() {
 		return nil
 	}
-	return runHook(ctx, "setup", t.Setup, t.Dir, processEnv(t.Process))
+	return runHook(ctx, "setup", t.Setup, t.Dir, processEnv(t))
 }
 
 // teardown runs the target's teardown command after a scenario, with the
@@ -65,16 +65,6 @@ func runHook(ctx context.Context, name string, h Hook, dir string, env []string)
 		return fmt.Errorf("%s %s: %w; its output: %s", name, h.Command, err, orNothing(lastLines(out.String(), 10)))
 	}
 	return nil
-}
-
-// processEnv is the harness's environment with the process's variables
-// over it.
-func processEnv(p ProcessSpec) []string {
-	env := os.Environ()
-	for k, v := range p.Env {
-		env = append(env, k+"="+v)
-	}
-	return env
 }
 
 // resolve makes a relative path absolute against dir, the target file's
