@@ -2,8 +2,6 @@ package containers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,9 +94,7 @@ func (s *stack) start(ctx context.Context) (err error) {
 	if s.ctl, err = s.network(ctx, "ctl", false); err != nil {
 		return err
 	}
-	tok := make([]byte, 16)
-	_, _ = rand.Read(tok)
-	s.token = "ctl_" + hex.EncodeToString(tok)
+	s.token = harness.NewControlToken()
 	s.rt.logs.secret(s.token)
 
 	port := strconv.Itoa(ProviderPort) + "/tcp"
