@@ -100,7 +100,10 @@ func (s *stack) start(ctx context.Context) (err error) {
 	port := strconv.Itoa(ProviderPort) + "/tcp"
 	s.provider, err = s.run(ctx, runSpec{
 		role: "provider", image: ProviderImage.Ref,
-		cmd:   []string{"provider", "--addr", "0.0.0.0:" + strconv.Itoa(ProviderPort), "--token", s.token, "--seed", strconv.FormatInt(s.seed, 10)},
+		cmd: []string{"provider", "--addr", "0.0.0.0:" + strconv.Itoa(ProviderPort), "--seed", strconv.FormatInt(s.seed, 10)},
+		// In the environment, not the command: docker inspect and ps show
+		// a command to anyone who can list processes.
+		env:   map[string]string{"PAYCHAOS_PROVIDER_TOKEN": s.token},
 		ports: []string{port},
 		nets:  []attach{{s.ctl, nil}, {s.back, []string{ProviderAlias}}},
 		wait: wait.ForHTTP("/_paychaos/clock").WithPort(port).

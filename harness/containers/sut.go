@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -54,6 +55,11 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 	}
 	port := strconv.Itoa(spec.Port) + "/tcp"
 	env := map[string]string{}
+	for _, name := range t.Env.Pass { // only what the target names: the container sees nothing else of ours
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
 	for k, v := range spec.Env {
 		env[k] = v
 	}
