@@ -19,6 +19,7 @@ import (
 
 func TestMain(m *testing.M) {
 	refshop.RunIfChild() // the test binary is also the shop's process
+	runProbeIfChild()    // and a SUT that tries to reach the control API
 	goleak.VerifyTestMain(m)
 }
 

@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,7 +70,12 @@ func Embedded(seed int64, log *slog.Logger) (Stack, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &embedded{provider: fakeprovider.New(fakeprovider.WithSeed(seed), fakeprovider.WithLogger(log))}
+	// The harness drives the provider in process; its control API over
+	// HTTP wants a token nobody is given, so the SUT, which reaches the
+	// provider's port through the proxy, cannot read or reset the ledger
+	// it is judged by.
+	s := &embedded{provider: fakeprovider.New(fakeprovider.WithSeed(seed), fakeprovider.WithLogger(log),
+		fakeprovider.WithControlToken(NewControlToken()))}
 	s.mode, s.control = ModeEmbedded, s.provider
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,6 +90,15 @@ func Embedded(seed int64, log *slog.Logger) (Stack, error) {
 		return nil, errors.Join(fmt.Errorf("start toxiproxy: %w", err), s.Close())
 	}
 	return s, nil
+}
+
+// NewControlToken is a fresh random control token for a provider the
+// harness starts itself (ctl_ and 32 hex digits, which the secret masks
+// know).
+func NewControlToken() string {
+	tok := make([]byte, 16)
+	_, _ = rand.Read(tok)
+	return "ctl_" + hex.EncodeToString(tok)
 }
 
 // parts answers the Stack methods that only say what a stack is made of.

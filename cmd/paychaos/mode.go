@@ -23,8 +23,19 @@ const (
 	modeRemote     = "remote"
 )
 
-// checkMode refuses a mode that cannot work before any scenario runs.
-func checkMode(f runFlags) error {
+// checkMode refuses a mode that cannot work before any scenario runs, and
+// reads the remote provider's token from --token-file.
+func checkMode(f *runFlags) error {
+	if f.tokenFile != "" {
+		if f.mode != modeRemote {
+			return fmt.Errorf("--token-file is the remote provider's token: only with --mode remote")
+		}
+		tok, err := secretFile("--token-file", f.tokenFile)
+		if err != nil {
+			return err
+		}
+		f.providerToken = tok // the shards get it in their environment, not their arguments
+	}
 	switch f.mode {
 	case modeEmbedded:
 	case modeContainers:

@@ -36,6 +36,7 @@ type runFlags struct {
 	provider    string
 	// providerToken is the fake provider's control API token (remote).
 	providerToken string
+	tokenFile     string // a file holding providerToken
 	parallel      int
 	shard         string // i/n: run as one shard of a parallel run (internal)
 	verbose       bool
@@ -73,7 +74,8 @@ the same scenarios whatever the parallelism.`,
 	fl.StringVar(&f.mode, "mode", modeEmbedded, "where the provider, Toxiproxy and the SUT run: embedded (this machine, no Docker), containers (Docker), remote (servers that run already)")
 	fl.StringVar(&f.toxiproxy, "toxiproxy", "", "remote mode: the Toxiproxy server's API URL")
 	fl.StringVar(&f.provider, "provider", "", "remote mode: the fake provider's URL (paychaos provider)")
-	fl.StringVar(&f.providerToken, "provider-token", os.Getenv("PAYCHAOS_PROVIDER_TOKEN"), "remote mode: the provider's control token (env PAYCHAOS_PROVIDER_TOKEN)")
+	fl.StringVar(&f.providerToken, "provider-token", os.Getenv(tokenEnv), "remote mode: the provider's control token (shows in a process list: prefer env PAYCHAOS_PROVIDER_TOKEN or --token-file)")
+	fl.StringVar(&f.tokenFile, "token-file", "", "remote mode: a file holding the provider's control token")
 	fl.StringVar(&f.target, "target", "", "a target file describing your service (default: the built-in reference shop)")
 	fl.IntVarP(&f.parallel, "parallel", "p", 4, "scenarios run at once, each in its own process")
 	fl.StringVar(&f.shard, "shard", "", "")
@@ -103,7 +105,7 @@ func runSuite(cmd *cobra.Command, f runFlags) error {
 	if _, err := checkout.ParseFlaws(f.flaws); err != nil {
 		return fmt.Errorf("--flaws: %w", err)
 	}
-	if err := checkMode(f); err != nil {
+	if err := checkMode(&f); err != nil {
 		return err
 	}
 	orphaned := watchParent()

@@ -2,8 +2,6 @@ package containers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,15 +94,16 @@ func (s *stack) start(ctx context.Context) (err error) {
 	if s.ctl, err = s.network(ctx, "ctl", false); err != nil {
 		return err
 	}
-	tok := make([]byte, 16)
-	_, _ = rand.Read(tok)
-	s.token = "ctl_" + hex.EncodeToString(tok)
+	s.token = harness.NewControlToken()
 	s.rt.logs.secret(s.token)
 
 	port := strconv.Itoa(ProviderPort) + "/tcp"
 	s.provider, err = s.run(ctx, runSpec{
 		role: "provider", image: ProviderImage.Ref,
-		cmd:   []string{"provider", "--addr", "0.0.0.0:" + strconv.Itoa(ProviderPort), "--token", s.token, "--seed", strconv.FormatInt(s.seed, 10)},
+		cmd: []string{"provider", "--addr", "0.0.0.0:" + strconv.Itoa(ProviderPort), "--seed", strconv.FormatInt(s.seed, 10)},
+		// In the environment, not the command: docker inspect and ps show
+		// a command to anyone who can list processes.
+		env:   map[string]string{"PAYCHAOS_PROVIDER_TOKEN": s.token},
 		ports: []string{port},
 		nets:  []attach{{s.ctl, nil}, {s.back, []string{ProviderAlias}}},
 		wait: wait.ForHTTP("/_paychaos/clock").WithPort(port).

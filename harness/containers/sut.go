@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -106,6 +107,11 @@ func (l sutLauncher) Launch(ctx context.Context, w sut.Wiring) (*sut.Instance, e
 // listens, container.port.
 func containerEnv(t sut.Target, w sut.Wiring) map[string]string {
 	env := map[string]string{}
+	for _, name := range t.Env.Pass { // only what the target names: the container sees nothing else of ours
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
 	for k, v := range t.Container.Env {
 		env[k] = v
 	}

@@ -19,7 +19,7 @@ func Setup(ctx context.Context, t Target) error {
 	if !t.Setup.Defined() {
 		return nil
 	}
-	return runHook(ctx, "setup", t.Setup, t.Dir, processEnv(t.Process))
+	return runHook(ctx, "setup", t.Setup, t.Dir, processEnv(t))
 }
 
 // teardown runs the target's teardown command after a scenario, with the
@@ -37,9 +37,9 @@ func teardown(t Target, env []string, sutDir string) error {
 
 // Teardown runs the target's teardown command after a scenario whose SUT
 // the harness did not start as a process (a container): env is what the
-// SUT was given, over the harness's own environment.
+// SUT was given, over the allow-listed part of the harness's environment.
 func Teardown(t Target, env map[string]string) error {
-	e := processEnv(t.Process)
+	e := processEnv(t)
 	for k, v := range env {
 		e = append(e, k+"="+v)
 	}
@@ -76,16 +76,6 @@ func runHook(ctx context.Context, name string, h Hook, dir string, env []string)
 		return fmt.Errorf("%s %s: %w; its output: %s", name, h.Command, err, orNothing(lastLines(out.String(), 10)))
 	}
 	return nil
-}
-
-// processEnv is the harness's environment with the process's variables
-// over it.
-func processEnv(p ProcessSpec) []string {
-	env := os.Environ()
-	for k, v := range p.Env {
-		env = append(env, k+"="+v)
-	}
-	return env
 }
 
 // resolve makes a relative path absolute against dir, the target file's

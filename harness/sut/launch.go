@@ -105,6 +105,6 @@ func (r Running) Launch(_ context.Context, _ Wiring) (*Instance, error) {
 		Addr:        u.Host,
 		WebhookPath: r.Target.Webhook.Path,
 		MetadataKey: r.Target.Correlate.MetadataKey,
-		Close:       func() error { return teardown(r.Target, processEnv(r.Target.Process), "") },
+		Close:       func() error { return teardown(r.Target, processEnv(r.Target), "") },
 	}, nil
 }

@@ -103,7 +103,7 @@ func (s Subprocess) Launch(ctx context.Context, w Wiring) (*Instance, error) {
 			}
 			return nil, err
 		}
-		env = processEnv(spec)
+		env = processEnv(s.Target)
 		set := func(name, val string) {
 			if name != "" {
 				env = append(env, name+"="+val)

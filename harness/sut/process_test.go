@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,6 +19,7 @@ func TestMain(m *testing.M) {
 		f, _ := os.OpenFile("starts", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		fmt.Fprintln(f, os.Getenv("TEST_PROVIDER"))
 		f.Close()
+		_ = os.WriteFile("environ", []byte(strings.Join(os.Environ(), "\n")), 0o600) // what it was given
 		fmt.Println("sut up")
 		http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
 		addr := os.Getenv("TEST_ADDR")
@@ -30,18 +32,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestSubprocessKillRestartFreeze(t *testing.T) {
+// selfTarget is this test binary as a SUT (see TestMain), wired by env.
+func selfTarget(t *testing.T, env EnvNames) Target {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	target := Target{
+	return Target{
 		Name: "self", Customers: []Customer{{ID: "c"}},
 		Health:  Call{Path: "/healthz"},
-		Env:     EnvNames{Addr: "TEST_ADDR", ProviderURL: "TEST_PROVIDER"},
+		Env:     env,
 		Process: ProcessSpec{Command: self, Env: map[string]string{"PAYCHAOS_TEST_SUT": "1"}},
 	}
+}
+
+func TestSubprocessKillRestartFreeze(t *testing.T) {
+	dir := t.TempDir()
+	target := selfTarget(t, EnvNames{Addr: "TEST_ADDR", ProviderURL: "TEST_PROVIDER"})
 	ctx := context.Background()
 	inst, err := Subprocess{Target: target, Dir: dir}.Launch(ctx, Wiring{ProviderURL: "http://127.0.0.1:9/p"})
 	if err != nil {

@@ -228,6 +228,11 @@ type EnvNames struct {
 	// one it reads the port from. A started SUT needs one of them.
 	Addr string `yaml:"addr"`
 	Port string `yaml:"port"`
+	// Pass names variables of paychaos's own environment the SUT process
+	// gets as they are (e.g. DATABASE_URL). A SUT otherwise sees only
+	// PATH, HOME, TMPDIR, LANG, LC_ALL, TZ, its process.env and the
+	// wiring: never paychaos's whole environment.
+	Pass []string `yaml:"pass"`
 }
 
 // ProcessSpec starts the SUT as a subprocess. Args are templates over

@@ -178,6 +178,9 @@ func (t Target) validateRun() error {
 	if strings.ContainsAny(t.Correlate.MetadataKey, " \t'\"[]") {
 		return bad("correlate.metadata_key", "%q: want a plain metadata key such as order_id", t.Correlate.MetadataKey)
 	}
+	if err := validatePass(t.Env.Pass); err != nil {
+		return err
+	}
 	if t.Env.Addr != "" && t.Env.Port != "" {
 		return bad("env.port", "set env.addr (host:port) or env.port (a port), not both")
 	}

@@ -148,6 +148,8 @@ func TestParseTargetRunErrorsNameFieldAndLine(t *testing.T) {
 		{"bad metadata key", "metadata_key: order_ref", "metadata_key: \"order ref\"", "t.yaml:30: correlate.metadata_key: "},
 		{"unknown per-call field", "    status: order.state\n", "    stauts: order.state\n", `t.yaml:22: unknown field "stauts" (check its spelling`},
 		{"unknown budget", "  settle: 20s\n", "  setle: 20s\n", `t.yaml:40: unknown field "setle"`},
+		{"bad pass name", "  port: PORT\n", "  port: PORT\n  pass: [DATABASE-URL]\n", `env.pass[0]: "DATABASE-URL" is not a variable name`},
+		{"paychaos's own pass name", "  port: PORT\n", "  port: PORT\n  pass: [HOME, PAYCHAOS_PROVIDER_TOKEN]\n", "env.pass[1]: PAYCHAOS_PROVIDER_TOKEN is paychaos's own"},
 		{"args without command", "  command: ./server\n", "", "t.yaml:27: process.command: required when process.args"},
 	}
 	for _, c := range cases {
