@@ -180,7 +180,7 @@ func (e *Env) check(s Scenario, run history.Run, faults []FaultReport, providerI
 	res.Faults = faults
 	res.Verdicts = Check(run, texts, s.Invariants...)
 	for _, v := range res.Verdicts {
-		res.MoneyAtRisk += v.MoneyAtRisk
+		res.MoneyAtRisk = check.AddMoney(res.MoneyAtRisk, v.MoneyAtRisk)
 	}
 	res.Reconciled = run.Meta.Reconciled
 	res.Phases = phaseStats(run.Ops)

@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -505,5 +506,20 @@ func TestHistoryOrderDoesNotMatter(t *testing.T) {
 			sameSet(t, name+" "+a.Invariant+" ops", b.Ops, a.Ops)
 			sameSet(t, name+" "+a.Invariant+" ledger", b.Ledger, a.Ledger)
 		}
+	}
+}
+
+func TestMoneyAtRiskSaturates(t *testing.T) {
+	f := finding{name: "x"}
+	f.violation(math.MaxInt64, "an overflowing amount")
+	f.violation(math.MaxInt64, "another")
+	if f.money != math.MaxInt64 {
+		t.Fatalf("two violations of MaxInt64 sum to %d", f.money)
+	}
+	if got := AddMoney(math.MaxInt64-1, 10); got != math.MaxInt64 {
+		t.Fatalf("AddMoney wraps: %d", got)
+	}
+	if got := AddMoney(3, 4); got != 7 {
+		t.Fatalf("AddMoney(3, 4) = %d", got)
 	}
 }

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ type finding struct {
 // money it puts at risk.
 func (f *finding) violation(money int64, format string, args ...any) {
 	f.n++
-	f.money += money
+	f.money = AddMoney(f.money, money)
 	if len(f.details) < maxDetails {
 		f.details = append(f.details, fmt.Sprintf(format, args...))
 	}
@@ -133,4 +134,17 @@ func orderName(id string) string {
 		return "(no order id)"
 	}
 	return id
+}
+
+// AddMoney is a+b for sums of money at risk, held at the int64 bounds
+// instead of wrapping: an attack with an overflowing amount must not turn
+// the money it put at risk negative.
+func AddMoney(a, b int64) int64 {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
 }
