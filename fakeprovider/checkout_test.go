@@ -17,22 +17,31 @@ import (
 // following the redirect, and returns status, Location and page.
 func customerPost(t *testing.T, pageURL string, form url.Values) (int, string, string) {
 	t.Helper()
+	status, location, page, err := customerSend(pageURL, form)
+	if err != nil {
+		t.Fatalf("customer at %s: %v", pageURL, err)
+	}
+	return status, location, page
+}
+
+// customerSend is the browser's request to the hosted page: a GET when
+// form is nil, the form's post otherwise.
+func customerSend(pageURL string, form url.Values) (status int, location, page string, err error) {
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var resp *http.Response
-	var err error
 	if form == nil {
 		resp, err = hc.Get(pageURL)
 	} else {
 		resp, err = hc.PostForm(pageURL, form)
 	}
 	if err != nil {
-		t.Fatalf("customer at %s: %v", pageURL, err)
+		return 0, "", "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b), nil
 }
 
 // newSession creates a session as a shop would: a catalogue price and an
